@@ -1,0 +1,1 @@
+"""Built-in example projects and sample datasets (read via importlib.resources)."""
