@@ -1,0 +1,105 @@
+"""Elementwise activations and Softmax; shapes pass through unchanged."""
+
+from __future__ import annotations
+
+import math
+
+from bpstudio.engine.layers._erf import erf
+from bpstudio.engine.layers.base import Layer, need_rank
+from bpstudio.errors import ShapeError
+
+
+class ReLU(Layer):
+    """y = max(x, 0); dx = dy where x > 0."""
+
+    def forward(self, xs):
+        x, xp = xs[0], self.xp
+        self._pos = xp.greater(x, 0, out=self._buf("pos", x.shape, dtype=bool))
+        return xp.maximum(x, 0, out=self._buf("y", x.shape))
+
+    def backward(self, dy):
+        return [self.xp.multiply(dy, self._pos, out=self._buf("dx", dy.shape))]
+
+
+class LeakyReLU(Layer):
+    """y = x if x > 0 else slope * x."""
+
+    def __init__(self, slope: float = 0.01):
+        super().__init__()
+        if not isinstance(slope, int | float) or isinstance(slope, bool):
+            raise ShapeError(f"LeakyReLU slope must be a number, got {slope!r}")
+        self.slope = float(slope)
+
+    def forward(self, xs):
+        x, xp = xs[0], self.xp
+        self._pos = xp.greater(x, 0, out=self._buf("pos", x.shape, dtype=bool))
+        return xp.where(self._pos, x, x * self.slope)
+
+    def backward(self, dy):
+        return [self.xp.where(self._pos, dy, dy * self.slope)]
+
+    def __repr__(self):
+        return f"LeakyReLU(slope={self.slope})"
+
+
+class Sigmoid(Layer):
+    """y = 1 / (1 + exp(-x)), via exp(-|x|) so no exp overflows; dx = dy * y * (1 - y)."""
+
+    def forward(self, xs):
+        x, xp = xs[0], self.xp
+        e = xp.exp(-xp.abs(x))
+        r = 1.0 / (1.0 + e)
+        self._y = xp.where(x >= 0, r, e * r)
+        return self._y
+
+    def backward(self, dy):
+        y = self._y
+        return [dy * y * (1.0 - y)]
+
+
+class Tanh(Layer):
+    """y = tanh(x); dx = dy * (1 - y^2)."""
+
+    def forward(self, xs):
+        self._y = self.xp.tanh(xs[0])
+        return self._y
+
+    def backward(self, dy):
+        return [dy * (1.0 - self._y * self._y)]
+
+
+class GELU(Layer):
+    """y = x * Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2 (torch's exact default).
+
+    dx = dy * (Phi(x) + x * phi(x)), phi the standard normal density.
+    """
+
+    def forward(self, xs):
+        x, xp = xs[0], self.xp
+        self._x = x
+        self._cdf = 0.5 * (1.0 + erf(xp, x * (1.0 / math.sqrt(2.0))))
+        return x * self._cdf
+
+    def backward(self, dy):
+        x = self._x
+        pdf = self.xp.exp(-0.5 * x * x) * (1.0 / math.sqrt(2.0 * math.pi))
+        return [dy * (self._cdf + x * pdf)]
+
+
+class Softmax(Layer):
+    """y = exp(x - max) / sum exp(x - max) along axis 1; dx = y * (dy - sum(dy * y))."""
+
+    def output_shape(self, in_shapes):
+        self._check_arity(in_shapes)
+        need_rank("Softmax", in_shapes[0], (1, 2, 3), "a (features) or (C, ...)")
+        return tuple(in_shapes[0])
+
+    def forward(self, xs):
+        x, xp = xs[0], self.xp
+        e = xp.exp(x - x.max(axis=1, keepdims=True))
+        self._y = e / e.sum(axis=1, keepdims=True)
+        return self._y
+
+    def backward(self, dy):
+        y = self._y
+        return [y * (dy - (dy * y).sum(axis=1, keepdims=True))]
