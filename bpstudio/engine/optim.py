@@ -48,7 +48,9 @@ class Optimizer:
     def defaults(cls) -> dict:
         """Hyperparameter name -> torch's default, read from ``__init__``'s signature."""
         sig = inspect.signature(cls.__init__)
-        return {k: v.default for k, v in sig.parameters.items() if k not in ("self", "params")}
+        keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        named = [v for k, v in sig.parameters.items() if k not in ("self", "params")]
+        return {v.name: v.default for v in named if v.kind is keyword}
 
     @property
     def lr(self) -> float:
