@@ -218,7 +218,8 @@ class Trainer:
                 idx = order[b * self.batch_size : (b + 1) * self.batch_size]
                 t0 = time.perf_counter()
                 want_stats = self._stats_due(last_stats)
-                result = self._train_step(self.x[idx], self.y[idx], want_stats)
+                with np.errstate(all="ignore"):  # overflow is reported as divergence
+                    result = self._train_step(self.x[idx], self.y[idx], want_stats)
                 dt = time.perf_counter() - t0
                 self.seconds += dt
                 if isinstance(result, DivergedEvent):
