@@ -1,8 +1,10 @@
 """Numerical gradient checks: central differences in float64 against backward.
 
 Relative error of two gradients a (analytic) and n (numerical) is
-||a - n|| / max(||a||, ||n||), or ||a - n|| itself when both are below 1e-10.
-A correct float64 layer scores around 1e-9 or better with eps = 1e-6.
+||a - n|| / max(||a||, ||n||, floor), where floor is 1e-3 times the largest gradient
+norm in the same check: a gradient that is exactly zero (a bias feeding BatchNorm)
+then reports its finite-difference noise against the network's own scale, instead of
+noise divided by noise. A correct float64 layer scores around 1e-9 with eps = 1e-6.
 """
 
 from __future__ import annotations
@@ -12,13 +14,21 @@ import numpy as np
 from bpstudio.engine.backend import to_numpy
 from bpstudio.errors import BpError
 
+FLOOR = 1e-3  # of the largest gradient norm in one check (see the module docstring)
 
-def rel_error(analytic, numeric) -> float:
-    """||a - n|| / max(||a||, ||n||) (absolute when both are ~0)."""
+
+def rel_error(analytic, numeric, floor: float = 0.0) -> float:
+    """||a - n|| / max(||a||, ||n||, floor); 0 when everything is exactly zero."""
     a, n = np.asarray(analytic, np.float64), np.asarray(numeric, np.float64)
     diff = float(np.linalg.norm((a - n).ravel()))
-    scale = max(float(np.linalg.norm(a.ravel())), float(np.linalg.norm(n.ravel())))
-    return diff if scale < 1e-10 else diff / scale
+    scale = max(float(np.linalg.norm(a.ravel())), float(np.linalg.norm(n.ravel())), floor)
+    return 0.0 if scale == 0.0 else diff / scale
+
+
+def _relative_errors(pairs: dict) -> dict[str, float]:
+    """{name: (analytic, numeric)} -> {name: rel_error} with the shared floor."""
+    top = max((float(np.linalg.norm(np.ravel(a))) for a, _ in pairs.values()), default=0.0)
+    return {k: rel_error(a, n, FLOOR * top) for k, (a, n) in pairs.items()}
 
 
 def numeric_grad(f, arr, eps: float, flat_idx=None) -> np.ndarray:
@@ -58,13 +68,13 @@ def gradcheck_layer(layer, in_shapes, rng: np.random.Generator, eps: float = 1e-
     f()
     dxs = [None if d is None else np.array(d) for d in layer.backward(r.copy())]
     grads = {k: np.array(v) for k, v in layer.grads.items()}
-    errors = {}
+    pairs = {}
     for i, (x, dx) in enumerate(zip(xs, dxs, strict=True)):
         if dx is not None:
-            errors[f"input{i}"] = rel_error(dx.ravel(), numeric_grad(f, x, eps))
+            pairs[f"input{i}"] = (dx.ravel(), numeric_grad(f, x, eps))
     for name, p in layer.params.items():
-        errors[name] = rel_error(grads[name].ravel(), numeric_grad(f, p, eps))
-    return errors
+        pairs[name] = (grads[name].ravel(), numeric_grad(f, p, eps))
+    return _relative_errors(pairs)
 
 
 def gradcheck_loss(loss, pred, target, eps: float = 1e-6) -> float:
@@ -133,12 +143,12 @@ def _network_errors(network, x, y, eps, max_entries, rng) -> dict[str, float]:
     f()
     network.backward()
     grads = {k: to_numpy(v).copy() for k, v in network.named_grads().items()}
-    errors = {}
+    pairs = {}
     for name, p in network.named_params().items():
         idx = None
         if max_entries is not None and p.size > max_entries:
             idx = np.sort(rng.choice(p.size, max_entries, replace=False)).tolist()
         analytic = grads[name].ravel()
         analytic = analytic if idx is None else analytic[idx]
-        errors[name] = rel_error(analytic, numeric_grad(f, p, eps, idx))
-    return errors
+        pairs[name] = (analytic, numeric_grad(f, p, eps, idx))
+    return _relative_errors(pairs)
