@@ -1,0 +1,198 @@
+"""Read a CSV file into a pandas DataFrame: encoding, delimiter, header, quoting.
+
+Policy (every refusal is a one-line DataError naming the file):
+- encoding: UTF-8 (a BOM is skipped), else Latin-1 (said in the messages);
+- delimiter: ``csv.Sniffer`` on the first lines among , ; tab |, else ',';
+- header: present when the first row holds no numbers while a later row does (or, for
+  an all-text file, when the sniffer thinks so); headerless columns are named col1..;
+- missing values: empty, NA, N/A, NaN, null, None, ? (pandas' list plus '?');
+- a row with more fields than the header is an error naming its line; a shorter row's
+  missing fields are missing values; NUL bytes mean a binary file.
+Spec overrides: ``delimiter``, ``header`` (bool), ``encoding``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from bpstudio.errors import DataError
+
+SAMPLE_BYTES = 4 << 20  # the first line must fit: longer "lines" are not CSV
+SNIFF_CHARS = 64 << 10
+MAX_COLUMNS = 100_000
+NA_VALUES = ["?"]  # on top of pandas' defaults ("", "NA", "NaN", "null", ...)
+DELIMITERS = ",;\t|"
+_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def read_table(path: Path, spec: dict) -> tuple[pd.DataFrame, list[str]]:
+    """path -> (DataFrame with one column per CSV column, messages)."""
+    sample = _sample(path)
+    encoding = spec.get("encoding") or _guess_encoding(sample)
+    lines = _first_lines(path, sample, encoding)
+    delimiter = spec.get("delimiter") or _sniff_delimiter(lines)
+    rows = _parse_rows(path, lines, delimiter)
+    header = spec.get("header")
+    if header is None:
+        header = _has_header(rows, lines, delimiter)
+    names = _column_names(path, rows[0], bool(header))
+    df, messages = _read(path, names, bool(header), delimiter, encoding)
+    if len(df) == 0:
+        raise DataError(f"{path.name}: has a header but no data rows")
+    return df, messages
+
+
+def _sample(path: Path) -> bytes:
+    """The first SAMPLE_BYTES of the file; refuses missing, empty and binary files."""
+    try:
+        with open(path, "rb") as f:
+            sample = f.read(SAMPLE_BYTES)
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a folder, not a CSV file") from None
+    except OSError as err:
+        raise DataError(f"{path}: cannot read ({err.strerror or err})") from None
+    if not sample.strip():
+        raise DataError(f"{path.name}: file is empty")
+    if b"\x00" in sample:
+        raise DataError(f"{path.name}: is not a text CSV file (it holds binary data)")
+    return sample
+
+
+def _guess_encoding(sample: bytes) -> str:
+    """'utf-8-sig' with a BOM, 'utf-8' when the sample decodes, else 'latin-1'."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        # A multi-byte character may be cut at the end of the sample: ignore the tail.
+        sample[: len(sample) - 4 if len(sample) == SAMPLE_BYTES else None].decode("utf-8")
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "utf-8"
+
+
+def _first_lines(path: Path, sample: bytes, encoding: str) -> list[str]:
+    """Complete lines at the start of the file (at least one), decoded."""
+    text = sample.decode(encoding, errors="replace")
+    lines = text.splitlines()
+    if len(sample) == SAMPLE_BYTES:
+        lines = lines[:-1]  # the last line may be cut short
+    if not lines:
+        raise DataError(f"{path.name}: line 1 is longer than {SAMPLE_BYTES >> 20} MiB")
+    lines = [ln for ln in lines if ln.strip()]
+    if not lines:
+        raise DataError(f"{path.name}: file is empty")
+    return lines
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter csv.Sniffer sees in the first lines, else ','."""
+    text, size = [], 0
+    for line in lines:
+        if size and size + len(line) > SNIFF_CHARS:
+            break
+        text.append(line)
+        size += len(line)
+    try:
+        return csv.Sniffer().sniff("\n".join(text), delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
+def _parse_rows(path: Path, lines: list[str], delimiter: str) -> list[list[str]]:
+    """The first lines split into fields (quotes honoured)."""
+    csv.field_size_limit(SAMPLE_BYTES)
+    try:
+        rows = list(csv.reader(lines[:50], delimiter=delimiter, skipinitialspace=True))
+    except csv.Error as err:
+        raise DataError(f"{path.name}: cannot parse as CSV ({err})") from None
+    return [r for r in rows if r] or [[""]]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _has_header(rows: list[list[str]], lines: list[str], delimiter: str) -> bool:
+    """First row of labels above rows with numbers; all-text files ask the sniffer."""
+    if any(_is_number(f) for f in rows[0]):
+        return False
+    if any(_is_number(f) for row in rows[1:] for f in row):
+        return True
+    try:
+        return csv.Sniffer().has_header("\n".join(lines[:50]))
+    except csv.Error:
+        return True
+
+
+def _column_names(path: Path, first: list[str], header: bool) -> list[str]:
+    """Header fields (stripped; empty ones named colN), or col1..colN; refuses duplicates."""
+    if len(first) > MAX_COLUMNS:
+        raise DataError(f"{path.name}: has {len(first)} columns (limit {MAX_COLUMNS})")
+    if not header:
+        return [f"col{i + 1}" for i in range(len(first))]
+    names = [f.strip() or f"col{i + 1}" for i, f in enumerate(first)]
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise DataError(f"{path.name}: duplicate column name '{name}'")
+        seen.add(name)
+    return names
+
+
+def _read(path, names, header, delimiter, encoding) -> tuple[pd.DataFrame, list[str]]:
+    """pandas' C parser; a file that is not valid UTF-8 after all is re-read as Latin-1."""
+    messages = []
+    if encoding == "latin-1":
+        messages.append(f"{path.name}: not UTF-8, read as Latin-1")
+    try:
+        return _pandas(path, names, header, delimiter, encoding), messages
+    except UnicodeDecodeError:
+        messages.append(f"{path.name}: not UTF-8, read as Latin-1")
+        return _pandas(path, names, header, delimiter, "latin-1"), messages
+
+
+def _pandas(path, names, header, delimiter, encoding) -> pd.DataFrame:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return pd.read_csv(
+                path,
+                sep=delimiter,
+                header=0 if header else None,
+                names=names,
+                index_col=False,
+                encoding=encoding,
+                na_values=NA_VALUES,
+                skipinitialspace=True,
+                low_memory=False,
+                engine="c",
+            )
+    except UnicodeDecodeError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path.name}: file is empty") from None
+    except (pd.errors.ParserError, ValueError, OverflowError, csv.Error) as err:
+        raise DataError(f"{path.name}: {_parser_problem(err)}") from None
+    except MemoryError:
+        raise DataError(f"{path.name}: too large to load into memory") from None
+
+
+def _parser_problem(err: Exception) -> str:
+    """pandas' tokenizer message -> a short phrase."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    m = _FIELDS.search(text)
+    if m:
+        return f"line {m.group(2)} has {m.group(3)} fields, expected {m.group(1)}"
+    return "cannot parse as CSV (" + text.replace("Error tokenizing data. ", "")[:120] + ")"

@@ -1,0 +1,172 @@
+"""Table columns -> float32 features: numeric as they are, text as one-hot blocks.
+
+Missing-value policy: a missing numeric value becomes the training split's mean of that
+column, a missing text value its most frequent training category; the counts go to the
+messages. Infinite (or float32-overflowing) numbers are refused, naming the column. The
+fitted description of every column (kind, categories, fill value) is JSON-able and is
+what ``encode_columns`` replays for prediction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bpstudio.errors import DataError
+
+MAX_CATEGORIES = 1000
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+def split_kinds(df: pd.DataFrame, columns: list[str], where: str) -> dict[str, str]:
+    """Each column -> "numeric" or "text"; converts numeric-looking text columns in df.
+
+    A column whose values are mostly numbers but not all is refused ("text in a numeric
+    column"), naming the first offending data row.
+    """
+    kinds = {}
+    for col in columns:
+        s = df[col]
+        if pd.api.types.is_bool_dtype(s):
+            df[col] = s.astype(np.float64)
+        elif not pd.api.types.is_numeric_dtype(s):
+            df[col] = s = _clean_text(s)
+            numbers = pd.to_numeric(s, errors="coerce")
+            bad = numbers.isna() & s.notna()
+            if not bad.any():
+                df[col] = numbers
+            elif bad.sum() * 2 < s.notna().sum():
+                row = int(np.flatnonzero(bad.to_numpy())[0])
+                raise DataError(
+                    f"{where}: column '{col}' holds numbers but data row {row + 1} holds "
+                    f"'{str(s.iloc[row])[:40]}'"
+                )
+            else:
+                kinds[col] = "text"
+                continue
+        kinds[col] = "numeric"
+    return kinds
+
+
+def _clean_text(s: pd.Series) -> pd.Series:
+    """Strip spaces; blank strings become missing. Object dtype keeps NaN as missing."""
+    s = s.astype(object)
+    text = s[s.notna()].map(lambda v: str(v).strip())
+    s[text.index] = text.where(text != "", np.nan)
+    return s
+
+
+def fit_columns(df: pd.DataFrame, kinds: dict[str, str], train: np.ndarray, where: str):
+    """Fit fill values and categories on the training rows -> (columns, messages)."""
+    columns, messages = [], []
+    for col, kind in kinds.items():
+        s = df[col]
+        n_missing = int(s.isna().sum())
+        if kind == "numeric":
+            entry = _fit_numeric(s, train, f"{where}: column '{col}'")
+            how = f"the training mean {entry['fill']:.6g}"
+        else:
+            entry = _fit_text(s, train, f"{where}: column '{col}'")
+            how = f"the most frequent value '{entry['fill']}'"
+        columns.append({"name": col, **entry})
+        if n_missing:
+            messages.append(f"{where}: filled {n_missing} missing values in '{col}' with {how}")
+    return columns, messages
+
+
+def _fit_numeric(s: pd.Series, train: np.ndarray, where: str) -> dict:
+    values = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    if np.isinf(values).any() or (np.abs(values[np.isfinite(values)]) > _F32_MAX).any():
+        raise DataError(f"{where} holds infinite values")
+    known = values[train][~np.isnan(values[train])]
+    if known.size == 0:
+        known = values[~np.isnan(values)]
+    if known.size == 0:
+        raise DataError(f"{where} has no values")
+    return {"kind": "numeric", "fill": float(known.mean())}
+
+
+def _fit_text(s: pd.Series, train: np.ndarray, where: str) -> dict:
+    present = s.dropna()
+    if present.empty:
+        raise DataError(f"{where} has no values")
+    categories = sorted(present.unique().tolist())
+    if len(categories) > MAX_CATEGORIES:
+        raise DataError(
+            f"{where} has {len(categories)} distinct text values, too many to one-hot "
+            f"(limit {MAX_CATEGORIES}); leave it out of 'features'"
+        )
+    counts = s.iloc[train].value_counts()
+    if counts.empty:
+        counts = present.value_counts()
+    # Most frequent; ties broken by the sorted category order, so fits are reproducible.
+    top = counts[counts == counts.max()].index.tolist()
+    return {"kind": "text", "categories": categories, "fill": min(top)}
+
+
+def feature_names(columns: list[dict]) -> list[str]:
+    """Names of the encoded features: numeric columns, then 'col=category' per one-hot."""
+    names = []
+    for c in columns:
+        if c["kind"] == "numeric":
+            names.append(c["name"])
+        else:
+            names.extend(f"{c['name']}={cat}" for cat in c["categories"])
+    return names
+
+
+def encode_columns(df: pd.DataFrame, columns: list[dict]) -> tuple[np.ndarray, dict]:
+    """df rows -> (x float32 (N, F), problems) with fitted ``columns``.
+
+    ``problems`` maps a column name to (bad row mask, what was wrong) for values that
+    cannot be encoded (text in a numeric column, infinities); unknown categories encode
+    as an all-zero block and are counted under "unknown:<col>".
+    """
+    n = len(df)
+    x = np.zeros((n, len(feature_names(columns))), dtype=np.float32)
+    problems, at = {}, 0
+    for c in columns:
+        s = df[c["name"]]
+        if c["kind"] == "numeric":
+            x[:, at], bad = _encode_numeric(s, c["fill"])
+            if bad.any():
+                problems[c["name"]] = (bad, "is not a finite number")
+            at += 1
+        else:
+            unknown = _encode_text(s, c, x[:, at : at + len(c["categories"])])
+            if unknown.any():
+                problems["unknown:" + c["name"]] = (unknown, "is an unknown category")
+            at += len(c["categories"])
+    return x, problems
+
+
+def _encode_numeric(s: pd.Series, fill: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) float32 values with missing -> fill, and the mask of unusable values.
+
+    ``fill`` None (a model trained on arrays, no fitted mean) makes a missing value
+    unusable too.
+    """
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        values = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = np.zeros(len(values), dtype=bool)
+    else:
+        text = _clean_text(s)
+        values = pd.to_numeric(text, errors="coerce").to_numpy(np.float64, na_value=np.nan)
+        bad = np.isnan(values) & text.notna().to_numpy()
+    missing = np.isnan(values)
+    bad |= np.isinf(values) | (np.abs(values) > _F32_MAX)
+    if fill is None:
+        bad |= missing
+    fix = missing | bad
+    if fix.any():
+        values = np.where(fix, 0.0 if fill is None else fill, values)
+    return values.astype(np.float32), bad
+
+
+def _encode_text(s: pd.Series, column: dict, block: np.ndarray) -> np.ndarray:
+    """Write the one-hot block (N, K) in place; returns the mask of unknown categories."""
+    text = _clean_text(s).where(lambda v: v.notna(), column["fill"])
+    codes = pd.Categorical(text.astype(str), categories=column["categories"]).codes
+    known = codes >= 0
+    block[np.flatnonzero(known), codes[known]] = 1.0
+    return ~known
