@@ -65,3 +65,19 @@ def to_numpy(a) -> np.ndarray:
     if isinstance(a, np.ndarray | np.generic):
         return np.asarray(a)
     return a.get()
+
+
+def device_free_bytes(xp) -> int | None:
+    """Free memory on the device that ``xp`` computes on; None on the CPU."""
+    if xp is np:
+        return None
+    free, _total = xp.cuda.runtime.memGetInfo()
+    # CuPy's pool keeps freed blocks: they are free to us as well.
+    return int(free + xp.get_default_memory_pool().free_bytes())
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """True for a device allocation failure (CuPy raises its own OutOfMemoryError)."""
+    return type(exc).__name__ in ("OutOfMemoryError", "CUDARuntimeError") and (
+        "memory" in str(exc).lower()
+    )

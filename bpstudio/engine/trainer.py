@@ -17,8 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bpstudio.engine.backend import to_numpy
+from bpstudio.engine.backend import device_free_bytes, is_out_of_memory, to_numpy
 from bpstudio.engine.optim import clip_grad_norm
+from bpstudio.errors import BpError
+
+# A dataset may take at most this share of the device's free memory; beyond it the
+# training set stays on the host and each batch is copied over (streaming).
+DEVICE_DATA_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -166,7 +171,11 @@ class Trainer:
         self.schedule = schedule
         self.task = data.task
         xp, dt = network.xp, network.dtype
-        self.x = xp.asarray(data.x_train, dtype=dt)
+        self.streamed = self._too_big_for_device(data.x_train)
+        if self.streamed:
+            self.x = np.ascontiguousarray(data.x_train, dtype=dt)
+        else:
+            self.x = xp.asarray(data.x_train, dtype=dt)
         self.y = self._targets(data.y_train)
         has_val = data.x_val is not None and len(data.x_val) > 0
         self.x_val = xp.asarray(data.x_val, dtype=dt) if has_val else None
@@ -177,6 +186,20 @@ class Trainer:
         self.seconds = 0.0
         self._stop = False
         self.history: list[EpochEvent] = []
+
+    def _too_big_for_device(self, x) -> bool:
+        free = device_free_bytes(self.net.xp)
+        need = int(np.prod(np.shape(x))) * self.net.dtype.itemsize
+        return free is not None and need > DEVICE_DATA_SHARE * free
+
+    def _batch(self, order_host, order_dev, b: int):
+        """Batch ``b`` of the epoch: a device gather, or a host gather then one copy."""
+        sl = slice(b * self.batch_size, (b + 1) * self.batch_size)
+        if self.streamed:
+            idx = order_host[sl]
+            return self.net.xp.asarray(self.x[idx]), self.y[order_dev[sl]], len(idx)
+        idx = order_dev[sl]
+        return self.x[idx], self.y[idx], int(idx.shape[0])
 
     def _targets(self, y):
         xp = self.net.xp
@@ -210,16 +233,16 @@ class Trainer:
         last_stats = -math.inf
         while self.epoch < self.config.epochs and not self._stop:
             losses, correct, seen = 0.0, 0, 0
-            order = self.net.xp.asarray(self.rng.permutation(self.n_samples))
+            order_host = self.rng.permutation(self.n_samples)
+            order = self.net.xp.asarray(order_host)
             for b in range(self.n_batches):
                 if self._stop:
                     reason = "stopped"
                     break
-                idx = order[b * self.batch_size : (b + 1) * self.batch_size]
                 t0 = time.perf_counter()
+                xb, yb, n = self._batch(order_host, order, b)
                 want_stats = self._stats_due(last_stats)
-                with np.errstate(all="ignore"):  # overflow is reported as divergence
-                    result = self._train_step(self.x[idx], self.y[idx], want_stats)
+                result = self._guarded_step(xb, yb, want_stats)
                 dt = time.perf_counter() - t0
                 self.seconds += dt
                 if isinstance(result, DivergedEvent):
@@ -228,7 +251,6 @@ class Trainer:
                     self._stop = True
                     break
                 loss, acc, norms, total, stats = result
-                n = int(idx.shape[0])
                 losses += loss * n
                 seen += n
                 if acc is not None:
@@ -264,6 +286,18 @@ class Trainer:
         if interval is None:
             return False
         return time.perf_counter() - last >= interval
+
+    def _guarded_step(self, xb, yb, want_stats: bool):
+        try:
+            with np.errstate(all="ignore"):  # overflow is reported as divergence
+                return self._train_step(xb, yb, want_stats)
+        except Exception as exc:
+            if is_out_of_memory(exc):
+                raise BpError(
+                    f"the GPU ran out of memory at batch size {self.batch_size}: "
+                    "use a smaller batch size or train on the CPU"
+                ) from None
+            raise
 
     def _train_step(self, xb, yb, want_stats: bool):
         """Forward, backward, checks, update. Returns a DivergedEvent or the step's figures."""

@@ -104,3 +104,14 @@ def test_full_batch_and_epoch_continuation():
     more = list(tr.run())
     assert [e.epoch for e in more if isinstance(e, EpochEvent)] == [2, 3]
     assert math.isfinite(more[-2].train_loss)
+
+
+def test_streaming_when_data_exceeds_device_memory(monkeypatch):
+    """A dataset too big for the device stays on the host; results are unchanged."""
+    import bpstudio.engine.trainer as trainer_mod
+
+    ref = [e.loss for e in _trainer(seed=2).run() if isinstance(e, StepEvent)]
+    monkeypatch.setattr(trainer_mod, "device_free_bytes", lambda xp: 100)
+    tr = _trainer(seed=2)
+    assert tr.streamed
+    assert [e.loss for e in tr.run() if isinstance(e, StepEvent)] == ref
