@@ -1,0 +1,284 @@
+"""The Trainer's generator on a worker thread, its events delivered as Qt signals.
+
+The worker pulls events from ``trainer.run()`` and coalesces them (``packets.py``) so
+the GUI thread receives about 20 packets per second however fast the batches are;
+divergence and the end of the run are delivered at once, after the pending steps.
+Control is cooperative and acts between batches: pause makes the worker wait on a
+condition, step runs exactly one batch and pauses again, stop asks the trainer to end
+(its DoneEvent still arrives). An exception in the worker becomes the ``failed`` signal.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6.QtCore import QObject, QThread, Signal
+from threadpoolctl import threadpool_limits
+
+from bpstudio.engine.trainer import DivergedEvent, DoneEvent, StepEvent
+from bpstudio.ui.training.packets import Coalescer
+
+# BLAS threads for the worker. Measured with benchmarks/bench_app.py on 2 cores: 1 thread
+# trains the examples as fast as 2 (their matrices are small) and leaves a core to the GUI.
+BLAS_THREADS = 1
+DELIVERY_INTERVAL = 0.05  # seconds between packets: ~20 per second
+
+# Workers stay referenced until their thread has ended, even if their runner is dropped
+# first: Qt aborts the process when a running QThread is destroyed.
+_LIVE: set = set()
+
+
+class _Control:
+    """Flags shared by the GUI thread and the worker, guarded by one condition."""
+
+    def __init__(self, paused: bool, steps: int | None):
+        self.cond = threading.Condition()
+        self.paused = paused
+        self.stop = False
+        self.steps_left = steps  # None = run freely; n = pause after n more steps
+
+
+class _Worker(QThread):
+    """Runs one trainer to its DoneEvent (or an exception); lives for one run."""
+
+    packet = Signal(object)  # packets.Packet
+    diverged = Signal(object)  # DivergedEvent
+    done = Signal(object)  # DoneEvent
+    failed = Signal(object)  # the exception
+    state = Signal(str)  # "running" | "paused", when the worker actually changes
+
+    def __init__(self, trainer, control: _Control, interval: float, blas_threads: int | None):
+        super().__init__()
+        self.trainer = trainer
+        self.control = control
+        self.interval = interval
+        self.blas_threads = blas_threads
+        self.coalescer = Coalescer()
+        self._last_flush = 0.0
+        self._started = False  # whether the generator ran its first batch
+        self._saved_interval = None  # the trainer's stats interval while single-stepping
+
+    def run(self) -> None:
+        try:
+            with threadpool_limits(limits=self.blas_threads, user_api="blas"):
+                self._loop()
+        except Exception as exc:  # handed to the GUI thread, which shows it
+            self._flush()
+            self.failed.emit(exc)
+
+    def _loop(self) -> None:
+        events = self.trainer.run()
+        pause_after_stats = False
+        while True:
+            if not self._gate():
+                self._finish_stopped(events)
+                return
+            try:
+                event = next(events)
+            except StopIteration:
+                self._flush()
+                return
+            self._started = True
+            if pause_after_stats:  # the single step's statistics are in: pause now
+                pause_after_stats = False
+                self._deliver(event)
+                self._pause_now()
+                continue
+            self._deliver(event)
+            if isinstance(event, StepEvent) and self._count_step():
+                pause_after_stats = self._saved_interval is not None
+                if not pause_after_stats:
+                    self._pause_now()
+            if isinstance(event, DoneEvent):
+                return
+
+    def _deliver(self, event) -> None:
+        if isinstance(event, DivergedEvent | DoneEvent):
+            self._flush()
+            (self.diverged if isinstance(event, DivergedEvent) else self.done).emit(event)
+            return
+        self.coalescer.add(event)
+        now = time.perf_counter()
+        if now - self._last_flush >= self.interval:
+            self._flush(now)
+
+    def _flush(self, now: float | None = None) -> None:
+        if self.coalescer.pending:
+            self.packet.emit(self.coalescer.take())
+        self._last_flush = time.perf_counter() if now is None else now
+
+    # --------------------------------------------------------------- control
+    def _count_step(self) -> bool:
+        """One more step done; True when a single step just completed."""
+        c = self.control
+        with c.cond:
+            if c.steps_left is None:
+                return False
+            c.steps_left -= 1
+            return c.steps_left <= 0
+
+    def _pause_now(self) -> None:
+        with self.control.cond:
+            self.control.paused = True
+            self.control.steps_left = None
+
+    def _gate(self) -> bool:
+        """Wait while paused; False when the run must stop instead of taking a batch."""
+        c = self.control
+        with c.cond:
+            waiting = c.paused and not c.stop
+        if waiting:
+            self._flush()
+            self._restore_interval()
+            self.state.emit("paused")
+            with c.cond:
+                while c.paused and not c.stop:
+                    c.cond.wait()
+            self.state.emit("running")
+        with c.cond:
+            if c.steps_left is not None:
+                self._force_stats()
+            return not c.stop
+
+    def _force_stats(self) -> None:
+        """A single step shows its histograms: statistics on every step while stepping."""
+        config = getattr(self.trainer, "config", None)
+        if config is not None and self._saved_interval is None:
+            self._saved_interval = (config.stats_interval,)
+            config.stats_interval = 0
+
+    def _restore_interval(self) -> None:
+        if self._saved_interval is not None:
+            self.trainer.config.stats_interval = self._saved_interval[0]
+            self._saved_interval = None
+
+    def _finish_stopped(self, events) -> None:
+        """Stop requested between batches: let the trainer end its run (DoneEvent)."""
+        self._restore_interval()
+        self.trainer.request_stop()
+        if not self._started:  # the generator never ran: nothing to end but the run
+            events.close()
+            self._flush()
+            t = self.trainer
+            steps = getattr(t, "step", 0)
+            self.done.emit(DoneEvent("stopped", getattr(t, "epoch", 0), steps, 0.0))
+            return
+        for event in events:
+            self._deliver(event)
+            if isinstance(event, DoneEvent):
+                return
+        self._flush()
+
+
+class TrainingRunner(QObject):
+    """Start/pause/resume/step/stop one trainer at a time on a worker thread.
+
+    Signals arrive on the GUI thread: ``packet(Packet)`` about 20 times per second,
+    ``diverged(DivergedEvent)``, ``finished(DoneEvent)`` at the end of every run,
+    ``failed(Exception)`` when the worker raised (no ``finished`` then), and
+    ``state_changed(str)``: "running", "paused", "stopping", "idle".
+    """
+
+    packet = Signal(object)
+    diverged = Signal(object)
+    finished = Signal(object)
+    failed = Signal(object)
+    state_changed = Signal(str)
+
+    def __init__(self, parent=None, interval=DELIVERY_INTERVAL, blas_threads=BLAS_THREADS):
+        super().__init__(parent)
+        self.interval = interval
+        self.blas_threads = blas_threads
+        self._worker: _Worker | None = None
+        self._control: _Control | None = None
+        self._state = "idle"
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def active(self) -> bool:
+        """True from ``start`` until the worker thread has ended."""
+        return self._worker is not None
+
+    def start(self, trainer, paused: bool = False, steps: int | None = None) -> None:
+        """Run ``trainer`` (a Trainer: ``run()`` generator, ``request_stop()``).
+
+        ``paused``: wait for ``resume``/``step`` before the first batch; ``steps``: pause
+        after that many batches (``steps=1`` is the Step button on an idle run)."""
+        if self._worker is not None:
+            raise RuntimeError("a run is already active: stop it first")
+        self._control = _Control(paused, steps)
+        w = _Worker(trainer, self._control, self.interval, self.blas_threads)
+        w.packet.connect(self.packet)
+        w.diverged.connect(self.diverged)
+        w.done.connect(self.finished)
+        w.failed.connect(self.failed)
+        w.state.connect(self._set_state)
+        w.finished.connect(self._worker_ended)
+        self._worker = w
+        for old in [x for x in _LIVE if x.isFinished()]:
+            _LIVE.discard(old)
+        _LIVE.add(w)
+        self._set_state("paused" if paused else "running")
+        w.start()
+
+    def pause(self) -> None:
+        self._update(paused=True)
+
+    def resume(self) -> None:
+        self._update(paused=False, steps_left=None)
+
+    def step(self) -> None:
+        """Exactly one more batch, then pause."""
+        self._update(paused=False, steps_left=1)
+
+    def stop(self) -> None:
+        """Ask the run to end after the current batch; ``finished`` follows."""
+        if self._worker is None:
+            return
+        self._update(stop=True)
+        self._worker.trainer.request_stop()
+        self._set_state("stopping")
+
+    def shutdown(self, timeout_ms: int = 10000) -> bool:
+        """Stop and wait for the worker (closing the window); True when it ended."""
+        worker = self._worker
+        if worker is None:
+            return True
+        self.stop()
+        ended = worker.wait(timeout_ms)
+        if ended:
+            self._worker_ended()
+        return ended
+
+    def _update(self, **flags) -> None:
+        c = self._control
+        if c is None or self._worker is None:
+            return
+        with c.cond:
+            for key, value in flags.items():
+                setattr(c, key, value)
+            c.cond.notify_all()
+        if "paused" in flags and not c.stop:
+            self._set_state("paused" if flags["paused"] else "running")
+
+    def _set_state(self, state: str) -> None:
+        if self._worker is None and state != "idle":
+            return  # a late signal from a worker that has already ended
+        if self._control is not None and self._control.stop and state != "idle":
+            state = "stopping"
+        if state != self._state:
+            self._state = state
+            self.state_changed.emit(state)
+
+    def _worker_ended(self) -> None:
+        if self._worker is None:
+            return
+        self._worker.wait()
+        _LIVE.discard(self._worker)
+        self._worker = None
+        self._control = None
+        self._set_state("idle")
