@@ -40,3 +40,30 @@ def head_kind(metadata: dict) -> str:
     if task not in ("classification", "binary", "regression"):
         raise WeightsError(f"unknown task {task!r} in the weights metadata")
     return task
+
+
+def loss_task(graph: dict) -> str | None:
+    """The task the graph's loss node decides (DESIGN.md), None without a loss node."""
+    ops = {n.get("op") for n in graph.get("nodes", [])}
+    for op, task in (
+        ("CrossEntropyLoss", "classification"),
+        ("BCEWithLogitsLoss", "binary"),
+        ("MSELoss", "regression"),
+    ):
+        if op in ops:
+            return task
+    return None
+
+
+def make_metadata(graph: dict, dataset, input_shape, data_spec: dict) -> dict:
+    """The metadata object for ``graph`` trained on ``dataset`` (a data.Dataset or None)."""
+    ds = dataset
+    return {
+        "graph": graph,
+        "task": loss_task(graph),
+        "class_names": list(ds.class_names) if ds and ds.class_names else None,
+        "feature_names": list(ds.feature_names) if ds else None,
+        "input_shape": [int(s) for s in input_shape],
+        "transform": ds.transform if ds else None,
+        "data": data_spec,
+    }
