@@ -29,9 +29,12 @@ def normalizer_of(metadata: dict) -> dict | None:
 
 def categories_of(metadata: dict) -> dict[str, list[str]]:
     """Text column -> its one-hot category list, in block order (empty for no text)."""
-    transform = metadata.get("transform") or {}
-    cats = transform.get("categories") or {}
-    return {str(k): [str(c) for c in v] for k, v in cats.items()}
+    columns = (metadata.get("transform") or {}).get("columns") or []
+    return {
+        str(c["name"]): [str(v) for v in c.get("categories", [])]
+        for c in columns
+        if c.get("kind") == "text"
+    }
 
 
 def head_kind(metadata: dict) -> str:

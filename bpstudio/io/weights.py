@@ -98,8 +98,9 @@ def _load_safetensors(path: Path, data: bytes):
         tensors = safetensors.numpy.load(data)
     except Exception as exc:  # the library raises its own SafetensorError and others
         raise WeightsError(f"{path.name}: corrupt safetensors file ({_first_line(exc)})") from None
+    # The format keeps no insertion order (the writer sorts); sorted names are stable.
     meta = (header.get("__metadata__") or {}).get(META_KEY)
-    return tensors, _parse_meta(path, meta)
+    return dict(sorted(tensors.items())), _parse_meta(path, meta)
 
 
 def _check_extent(path: Path, header: dict, body: int) -> None:
