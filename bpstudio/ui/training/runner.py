@@ -10,6 +10,7 @@ condition, step runs exactly one batch and pauses again, stop asks the trainer t
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 
@@ -27,6 +28,17 @@ DELIVERY_INTERVAL = 0.05  # seconds between packets: ~20 per second
 # Workers stay referenced until their thread has ended, even if their runner is dropped
 # first: Qt aborts the process when a running QThread is destroyed.
 _LIVE: set = set()
+
+
+@atexit.register
+def _end_live_workers() -> None:
+    """At interpreter exit, let workers that are still ending finish first."""
+    for worker in list(_LIVE):
+        worker.trainer.request_stop()
+        with worker.control.cond:
+            worker.control.stop = True
+            worker.control.cond.notify_all()
+        worker.wait(10000)
 
 
 class _Control:

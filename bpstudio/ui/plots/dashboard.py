@@ -1,0 +1,161 @@
+"""All training plots in one widget, fed by the runner's packets, repainted by a timer.
+
+Packets only append to buffers (cheap); a ~30 Hz QTimer pushes what changed to the plot
+items, so a burst of packets never costs more than one repaint.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bpstudio.ui.plots.distributions import DistributionView
+from bpstudio.ui.plots.metrics import MetricPlot, smoothed
+from bpstudio.ui.plots.params import ParamCurvesPlot
+from bpstudio.ui.plots.style import NodeColours, node_of
+
+REPAINT_MS = 33
+
+
+class TrainingPlots(QWidget):
+    """Loss, accuracy, gradient norms, update ratios, weight and gradient distributions."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        colours = NodeColours()
+        self.loss = MetricPlot("loss", "loss")
+        self.accuracy = MetricPlot("accuracy", "accuracy")
+        self.grad_norms = ParamCurvesPlot(
+            "gradient norm per tensor (smoothed)", "‖grad‖", colours, smoothing=0.9
+        )
+        self.ratios = ParamCurvesPlot("update / weight ratio per tensor", "‖Δw‖/‖w‖", colours)
+        self.weights = DistributionView("weight")
+        self.grads = DistributionView("gradient")
+        self.batches_per_epoch = 1
+        self._build()
+        self.timer = QTimer(self)
+        self.timer.setInterval(REPAINT_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+
+    def _build(self) -> None:
+        bar = QHBoxLayout()
+        self.log_scale = QCheckBox("log-scale loss")
+        self.log_scale.toggled.connect(self.loss.set_log)
+        self.tensor = QComboBox()
+        self.tensor.setMinimumContentsLength(14)
+        self.tensor.currentTextChanged.connect(self._select_tensor)
+        bar.addWidget(self.log_scale)
+        bar.addStretch(1)
+        bar.addWidget(QLabel("histograms of"))
+        bar.addWidget(self.tensor)
+        grid = QGridLayout()
+        grid.setSpacing(2)
+        left = (self.loss.widget, self.accuracy.widget, self.grad_norms.widget, self.ratios.widget)
+        right = (
+            self.weights.current,
+            self.weights.evolution,
+            self.grads.current,
+            self.grads.evolution,
+        )
+        for row, (a, b) in enumerate(zip(left, right, strict=True)):
+            grid.addWidget(a, row, 0)
+            grid.addWidget(b, row, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
+        layout.addLayout(grid, 1)
+
+    # ------------------------------------------------------------------ feed
+    def begin_run(self) -> None:
+        """Clear the live curves for a new run (overlays of earlier runs stay)."""
+        for p in (self.loss, self.accuracy, self.grad_norms, self.ratios, self.weights, self.grads):
+            p.reset()
+        self.tensor.clear()
+
+    def add_packet(self, packet) -> None:
+        """Append a runner ``Packet`` (steps, epochs, latest stats) to the buffers."""
+        if packet.steps is not None:
+            self._add_steps(packet.steps)
+        for ev in packet.epochs:
+            x = float(ev.epoch + 1)
+            self.loss.add_epoch(x, ev.train_loss, _finite(ev.val_loss))
+            self.accuracy.add_epoch(x, ev.train_accuracy, ev.val_accuracy)
+        if packet.stats is not None:
+            self._add_stats(packet.stats)
+
+    def _add_steps(self, steps) -> None:
+        self.batches_per_epoch = max(1, steps.last.n_batches)
+        for view in (self.weights, self.grads):
+            view.batches_per_epoch = self.batches_per_epoch
+        x = steps.step / self.batches_per_epoch
+        self.loss.add_steps(x, steps.loss)
+        self.accuracy.add_steps(x, steps.accuracy)
+        self.grad_norms.add(x, steps.grad_norms)
+
+    def _add_stats(self, stats) -> None:
+        x = np.array([stats.step / self.batches_per_epoch])
+        self.ratios.add(x, stats.update_ratios)
+        self.weights.add(stats.step, stats.weight_hists)
+        self.grads.add(stats.step, stats.grad_hists)
+        if self.tensor.count() == 0 and stats.weight_hists:
+            self.tensor.addItems(list(stats.weight_hists))
+
+    def _select_tensor(self, name: str) -> None:
+        if name:
+            self.weights.select(name)
+            self.grads.select(name)
+
+    def refresh(self) -> None:
+        """Push changed buffers to the plot items (the repaint timer calls this)."""
+        if not self.isVisible():
+            return  # hidden dock: no painting; the buffers keep filling
+        for p in (self.loss, self.accuracy, self.grad_norms, self.ratios, self.weights, self.grads):
+            p.refresh()
+
+    # ------------------------------------------------------------ selection
+    def highlight_node(self, node_id: str | None) -> None:
+        """Emphasise ``node_id``'s curves and show its weight histograms."""
+        self.grad_norms.highlight_node(node_id)
+        self.ratios.highlight_node(node_id)
+        names = [self.tensor.itemText(i) for i in range(self.tensor.count())]
+        mine = [n for n in names if node_of(n) == node_id]
+        if mine:
+            weight = [n for n in mine if n.endswith(".weight")]
+            self.tensor.setCurrentText((weight or mine)[0])
+
+    # ------------------------------------------------------------- history
+    def show_runs(self, runs: list) -> None:
+        """Overlay finished ``session.Run`` objects on the loss and accuracy plots."""
+        loss, acc = [], []
+        for run in runs:
+            per_epoch = max(1, getattr(run, "batches_per_epoch", 1))
+            ex = np.array([e.epoch + 1 for e in run.epochs], dtype=np.float64)
+            x, y = smoothed(np.asarray(run.steps) / per_epoch, run.losses, "loss")
+            val = [_nan(e.val_loss) for e in run.epochs]
+            loss.append((run.name, x, y, ex, np.array(val)))
+            train_acc = np.array([_nan(e.train_accuracy) for e in run.epochs])
+            val_acc = np.array([_nan(e.val_accuracy) for e in run.epochs])
+            if len(ex) and not np.all(np.isnan(train_acc)):
+                acc.append((run.name, ex, train_acc, ex, val_acc))
+        self.loss.set_overlays(loss)
+        self.accuracy.set_overlays(acc)
+
+
+def _finite(v):
+    return v if v is not None and math.isfinite(v) else None
+
+
+def _nan(v) -> float:
+    return math.nan if v is None else float(v)

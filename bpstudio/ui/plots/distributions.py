@@ -1,0 +1,124 @@
+"""Weight or gradient distributions of one tensor: the latest histogram as bars and its
+evolution over training as a heatmap (time left to right, value bottom to top, darker
+where more values lie), as TensorBoard's distributions show it.
+
+Each StatsEvent histogram has its own bin edges; the heatmap resamples every snapshot
+onto one value grid through its cumulative counts, so columns are comparable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+
+from bpstudio.ui.plots.style import make_plot
+
+GRID_BINS = 64
+
+
+class HistoryStore:
+    """Per tensor, a capped list of (step, counts (b,), edges (b+1,)) snapshots."""
+
+    def __init__(self, cap: int = 400):
+        self.cap = cap
+        self._snaps: dict[str, list] = {}
+
+    def add(self, step: int, hists: dict) -> None:
+        for name, h in hists.items():
+            snaps = self._snaps.setdefault(name, [])
+            snaps.append((step, np.asarray(h.counts), np.asarray(h.edges)))
+            if len(snaps) > self.cap:  # keep every other one: bounded, still spans the run
+                del snaps[1::2]
+
+    def names(self) -> list[str]:
+        return list(self._snaps)
+
+    def latest(self, name: str):
+        snaps = self._snaps.get(name)
+        return snaps[-1] if snaps else None
+
+    def image(self, name: str, bins: int = GRID_BINS):
+        """(image (n_snapshots, bins), steps (n,), lo, hi) or None when nothing is stored."""
+        snaps = self._snaps.get(name)
+        if not snaps:
+            return None
+        lo = min(float(e[0]) for _, _, e in snaps)
+        hi = max(float(e[-1]) for _, _, e in snaps)
+        grid = np.linspace(lo, hi, bins + 1)
+        img = np.empty((len(snaps), bins))
+        for i, (_, counts, edges) in enumerate(snaps):
+            cdf = np.concatenate([[0.0], np.cumsum(counts, dtype=np.float64)])
+            img[i] = np.diff(np.interp(grid, edges, cdf))
+        # each column scaled to its own peak, compressed: the shape matters, not the count
+        img = np.log1p(img / np.maximum(img.max(axis=1, keepdims=True), 1e-12) * 20.0)
+        steps = np.array([s for s, _, _ in snaps], dtype=np.float64)
+        return img, steps, lo, hi
+
+    def clear(self) -> None:
+        self._snaps.clear()
+
+
+class DistributionView:
+    """The bar histogram and the heatmap of the selected tensor of one store."""
+
+    def __init__(self, what: str):
+        self.what = what
+        self.store = HistoryStore()
+        self.current = make_plot(f"{what} histogram", "count", what)
+        self.bars = self.current.plot(
+            [],
+            [],
+            stepMode="center",
+            fillLevel=0,
+            brush=(31, 119, 180, 150),
+            pen=pg.mkPen("#1f77b4"),
+        )
+        self.evolution = make_plot(f"{what} distribution over training", what, "epoch")
+        self.heat = pg.ImageItem(axisOrder="row-major")
+        self.heat.setColorMap(pg.colormap.get("CET-L12"))
+        self.evolution.addItem(self.heat)
+        self.selected: str | None = None
+        self.batches_per_epoch = 1
+        self._dirty = False
+
+    def add(self, step: int, hists: dict) -> None:
+        self.store.add(step, hists)
+        if self.selected is None and hists:
+            self.selected = next(iter(hists))
+        self._dirty = True
+
+    def select(self, name: str | None) -> None:
+        self.selected = name
+        self._dirty = True
+
+    def reset(self) -> None:
+        self.store.clear()
+        self.bars.setData([], [])
+        self.heat.clear()
+        self._dirty = False
+
+    def refresh(self) -> None:
+        if not self._dirty or self.selected is None:
+            return
+        self._dirty = False
+        latest = self.store.latest(self.selected)
+        if latest is None:
+            return
+        step, counts, edges = latest
+        self.bars.setData(edges, counts)
+        self.current.getPlotItem().setTitle(
+            f"{self.what}s of {self.selected} at step {step}", size="9pt"
+        )
+        self._draw_heatmap()
+
+    def _draw_heatmap(self) -> None:
+        img, steps, lo, hi = self.store.image(self.selected)
+        # image rows are snapshots: transpose so time runs along x and values along y
+        self.heat.setImage(img.T, autoLevels=True)
+        x0 = steps[0] / self.batches_per_epoch
+        x1 = max(steps[-1] / self.batches_per_epoch, x0 + 1e-9)
+        self.heat.setRect(QRectF(x0, lo, x1 - x0, max(hi - lo, 1e-12)))
+        self.evolution.getPlotItem().setTitle(
+            f"{self.what}s of {self.selected} over training", size="9pt"
+        )

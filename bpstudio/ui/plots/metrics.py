@@ -1,0 +1,128 @@
+"""Loss or accuracy over training: per step (raw and smoothed), per epoch (train and
+validation), and the same curves of earlier runs overlaid for comparison.
+
+x is the epoch as a fraction (step / batches per epoch), so runs with different batch
+sizes line up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from bpstudio.ui.plots.buffers import Ema, Series
+from bpstudio.ui.plots.style import RUN_COLOURS, make_plot, streaming_curve
+
+LABELS = {"loss": "loss", "accuracy": "accuracy"}
+
+
+class MetricPlot:
+    """One metric ('loss' or 'accuracy'); call ``add_steps``/``add_epoch`` then ``refresh``."""
+
+    def __init__(self, metric: str, title: str):
+        self.metric = metric
+        self.widget = make_plot(title, LABELS[metric])
+        item = self.widget.getPlotItem()
+        self.legend = item.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        blue = pg.mkColor(RUN_COLOURS[0])
+        faint = pg.mkColor(blue)
+        faint.setAlpha(60)
+        self.raw = streaming_curve(self.widget, pen=pg.mkPen(faint, width=1))
+        self.smooth = streaming_curve(self.widget, pen=pg.mkPen(blue, width=2), name="train")
+        self.epoch_train = self.widget.plot(
+            [],
+            [],
+            pen=None,
+            symbol="o",
+            symbolSize=4,
+            symbolBrush=blue,
+            symbolPen=None,
+            name="train/epoch",
+        )
+        orange = pg.mkColor("#ff7f0e")
+        self.epoch_val = self.widget.plot(
+            [],
+            [],
+            pen=pg.mkPen(orange, width=2),
+            symbol="o",
+            symbolSize=4,
+            symbolBrush=orange,
+            symbolPen=None,
+            name="validation",
+        )
+        self._overlays: list = []
+        self.reset()
+
+    def reset(self) -> None:
+        """Start a new run: forget the current curves (overlays stay)."""
+        self._raw, self._smooth = Series(), Series()
+        self._ema = Ema(0.95 if self.metric == "loss" else 0.9)
+        self._ep_train, self._ep_val = Series(4000), Series(4000)
+        self._dirty = True
+
+    def add_steps(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Per-step values ``y`` (n,) at fractional epochs ``x`` (n,); NaN = unknown."""
+        if np.all(np.isnan(y)):
+            return
+        self._raw.extend(x, y)
+        self._smooth.extend(x, self._ema.smooth(y))
+        self._dirty = True
+
+    def add_epoch(self, x: float, train: float | None, val: float | None) -> None:
+        if train is not None:
+            self._ep_train.append(x, train)
+        if val is not None:
+            self._ep_val.append(x, val)
+        self._dirty = True
+
+    def set_log(self, on: bool) -> None:
+        self.widget.getPlotItem().setLogMode(y=on and self.metric == "loss")
+
+    def refresh(self) -> None:
+        """Push new data to the plot items (called by the repaint timer)."""
+        if not self._dirty:
+            return
+        self._dirty = False
+        for series, curve in (
+            (self._raw, self.raw),
+            (self._smooth, self.smooth),
+            (self._ep_train, self.epoch_train),
+            (self._ep_val, self.epoch_val),
+        ):
+            x, y = series.view()
+            curve.setData(x, y)
+
+    # -------------------------------------------------------------- overlays
+    def set_overlays(
+        self, curves: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+    ):
+        """Earlier runs: (name, step x, smoothed step y, epoch x, validation y) each."""
+        for item in self._overlays:
+            self.widget.removeItem(item)
+            self.legend.removeItem(item)
+        self._overlays = []
+        for i, (name, sx, sy, ex, ey) in enumerate(curves):
+            colour = pg.mkColor(RUN_COLOURS[(i + 1) % len(RUN_COLOURS)])
+            pen = pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine)
+            step = streaming_curve(self.widget, pen=pen, name=name)
+            step.setData(sx, sy)
+            self._overlays.append(step)
+            if len(ex):
+                val = self.widget.plot(
+                    ex,
+                    ey,
+                    pen=pg.mkPen(colour, width=1),
+                    symbol="t",
+                    symbolSize=5,
+                    symbolBrush=colour,
+                    symbolPen=None,
+                    name=f"{name} validation",
+                )
+                self._overlays.append(val)
+
+
+def smoothed(x, y, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """A finished run's per-step curve, smoothed as the live one is."""
+    y = np.asarray(y, dtype=np.float64)
+    return np.asarray(x, dtype=np.float64), Ema(0.95 if metric == "loss" else 0.9).smooth(y)

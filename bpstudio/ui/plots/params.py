@@ -1,0 +1,83 @@
+"""One curve per parameter tensor over training: gradient norms, update-to-weight ratios.
+
+Log-scale y; the legend names tensors ``<node id>.<param>`` so a curve maps to a node;
+``highlight_node`` draws that node's curves thick and dims the rest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bpstudio.ui.plots.buffers import Ema, Series
+from bpstudio.ui.plots.style import NodeColours, make_plot, node_of, param_pen, streaming_curve
+
+
+class ParamCurvesPlot:
+    """Curves keyed by parameter name; ``add`` values then ``refresh`` from the timer."""
+
+    def __init__(
+        self, title: str, left: str, colours: NodeColours, cap=8000, smoothing: float | None = None
+    ):
+        self.widget = make_plot(title, left)
+        item = self.widget.getPlotItem()
+        item.setLogMode(y=True)
+        self.legend = item.addLegend(offset=(-5, 5), labelTextSize="7pt", colCount=2)
+        self.colours = colours
+        self.cap = cap
+        self.smoothing = smoothing  # EMA weight for noisy per-step values, None = raw
+        self._ema: dict[str, Ema] = {}
+        self._series: dict[str, Series] = {}
+        self._curves: dict = {}
+        self._highlight: str | None = None
+        self._dirty = False
+
+    def reset(self) -> None:
+        for curve in self._curves.values():
+            self.widget.removeItem(curve)
+            self.legend.removeItem(curve)
+        self._series, self._curves, self._ema = {}, {}, {}
+        self._dirty = True
+
+    def add(self, x: np.ndarray, values: dict) -> None:
+        """``values``: parameter name -> (n,) array (or float) at epochs ``x`` (n,)."""
+        for name, y in values.items():
+            series = self._series.get(name)
+            if series is None:
+                series = self._series[name] = Series(self.cap)
+                self._new_curve(name)
+            y = np.asarray(y, dtype=np.float64).reshape(-1)
+            if self.smoothing is not None:
+                y = self._ema.setdefault(name, Ema(self.smoothing)).smooth(y)
+            # log scale cannot show 0 (a dead layer): draw it at the floor instead of a gap
+            series.extend(x, np.maximum(y, 1e-12))
+        self._dirty = True
+
+    def _new_curve(self, name: str) -> None:
+        colour = self.colours(node_of(name))
+        self._curves[name] = streaming_curve(self.widget, pen=self._pen(name, colour), name=name)
+
+    def _pen(self, name: str, colour=None):
+        colour = colour if colour is not None else self.colours(node_of(name))
+        if self._highlight is None:
+            return param_pen(colour, name)
+        strong = node_of(name) == self._highlight
+        return param_pen(colour, name, "strong" if strong else "dim")
+
+    def highlight_node(self, node_id: str | None) -> None:
+        """Emphasise ``node_id``'s curves (None: all normal)."""
+        if node_id is not None and not any(node_of(n) == node_id for n in self._series):
+            node_id = None  # a node without parameters (ReLU): nothing to single out
+        self._highlight = node_id
+        for name, curve in self._curves.items():
+            curve.setPen(self._pen(name))
+            if node_id is not None and node_of(name) == node_id:
+                curve.setZValue(10)
+            else:
+                curve.setZValue(0)
+
+    def refresh(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        for name, series in self._series.items():
+            self._curves[name].setData(*series.view())
