@@ -196,6 +196,8 @@ def save_project(project: Project, path=None) -> None:
     """Write ``project`` to ``path`` (default: its own path) atomically, then make
     ``path`` the project's path. A relative data path is rewritten so it still points
     at the same file from the new folder."""
+    if path is None and project.path is None:
+        raise ValueError("save_project needs a path for a project that was never saved")
     path = Path(path if path is not None else project.path)
     data = _rebased_data(project, path)
     d = project.to_dict()

@@ -197,3 +197,8 @@ def test_data_paths_resolve_and_follow_save_as(tmp_path):
     assert resolve_data_path(p, p.data["path"]).resolve() == (tmp_path / "a" / "iris.csv")
     unsaved = Project(iris())
     assert resolve_data_path(unsaved, "d.csv") == Path.cwd() / "d.csv"
+
+
+def test_save_without_any_path_is_a_bug_not_a_user_error():
+    with pytest.raises(ValueError, match="never saved"):
+        save_project(Project(iris()))
