@@ -152,7 +152,9 @@ class SetParam(Command):
     """
 
     def __init__(self, node_id: str, name: str, value):
-        self.node_id, self.name, self.value = node_id, name, copy.deepcopy(value)
+        # Tuples become lists: the document holds params in their JSON form.
+        value = list(value) if isinstance(value, tuple) else copy.deepcopy(value)
+        self.node_id, self.name, self.value = node_id, name, value
         self.text = f"Set {node_id}.{name}"
         self._old: dict | None = None
 

@@ -124,6 +124,12 @@ def test_set_param_and_default():
     do_undo_redo(g, SetParam("fc1", "init", None), lambda g: "init" not in g.nodes["fc1"].params)
 
 
+def test_set_param_stores_tuples_as_lists():
+    g = iris()
+    SetParam("x", "shape", (7,)).do(g)
+    assert g.nodes["x"].params["shape"] == [7]
+
+
 def test_set_param_undo_keeps_key_order():
     g = Graph([Node("c", "Conv2D", {"filters": 2, "kernel": 3, "stride": 2})])
     cmd = SetParam("c", "filters", None)
