@@ -1,0 +1,100 @@
+"""What the editor shows about a graph: tensor shapes per node and problems per node.
+
+Shapes and problems come from the graph package (``infer_shapes``, ``validate``); on
+top, once data is loaded, the network's output is checked against the targets (the
+number of classes or target columns), which only the data can tell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bpstudio.errors import BpError
+from bpstudio.graph.catalogue import OPS
+from bpstudio.graph.shapes import infer_shapes
+from bpstudio.graph.validate import validate
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem to show: on a node (``node_id``) or on the whole graph (None)."""
+
+    node_id: str | None
+    message: str
+    severity: str = "error"  # or "warning": the graph compiles, but likely not as meant
+
+
+@dataclass
+class Analysis:
+    """``shapes[id]``: per-sample output shape, or None where it cannot be known."""
+
+    shapes: dict
+    issues: list[Issue]
+
+    def issues_of(self, node_id: str) -> list[str]:
+        return [i.message for i in self.issues if i.node_id == node_id]
+
+    def has_errors(self, node_id: str) -> bool:
+        return any(i.node_id == node_id and i.severity == "error" for i in self.issues)
+
+    @property
+    def graph_issues(self) -> list[str]:
+        return [i.message for i in self.issues if i.node_id is None]
+
+
+def analyse(graph, dataset=None) -> Analysis:
+    """Shapes and problems of ``graph``, fitted to ``dataset`` when one is loaded."""
+    data_shape = tuple(dataset.input_shape) if dataset is not None else None
+    try:
+        problems = validate(graph, data_shape)
+        shapes = infer_shapes(graph, data_shape)[0]
+    except BpError as e:  # validate lists problems; a raise is one more of them
+        problems = [Issue(getattr(e, "node_id", None), str(e))]
+        shapes = dict.fromkeys(graph.nodes)
+    issues = [Issue(p.node_id, p.message, p.severity) for p in problems]
+    if dataset is not None:
+        issues += [i for i in _output_issues(graph, shapes, dataset) if i not in issues]
+    return Analysis(shapes, issues)
+
+
+def loss_feeder(graph) -> tuple[str, str] | None:
+    """(loss node id, id of the node feeding it), when there is exactly one of each."""
+    losses = [n for n in graph.nodes.values() if OPS.get(n.op) and OPS[n.op].is_loss]
+    if len(losses) != 1:
+        return None
+    feeders = graph.inputs_of(losses[0].id)
+    return (losses[0].id, feeders[0]) if len(feeders) == 1 else None
+
+
+def wanted_outputs(graph, dataset) -> int | None:
+    """How many values the network must output for this data and this loss."""
+    pair = loss_feeder(graph)
+    if pair is None:
+        return None
+    op = graph.nodes[pair[0]].op
+    if op == "CrossEntropyLoss":
+        return len(dataset.class_names or [])
+    if op == "BCEWithLogitsLoss":
+        return 1
+    return int(dataset.y_train.shape[1]) if dataset.y_train.ndim == 2 else 1
+
+
+def _output_issues(graph, shapes, dataset) -> list[Issue]:
+    pair, want = loss_feeder(graph), wanted_outputs(graph, dataset)
+    if pair is None or want is None:
+        return []
+    shape = shapes.get(pair[1])
+    if shape is None or tuple(shape) == (want,):
+        return []
+    what = _target_words(graph.nodes[pair[0]].op, want)
+    fix = "set its units to" if graph.nodes[pair[1]].op == "Dense" else "it should output"
+    message = f"outputs {list(shape)} but the data has {what}: {fix} {want}"
+    return [Issue(pair[1], message)]
+
+
+def _target_words(loss_op: str, want: int) -> str:
+    if loss_op == "CrossEntropyLoss":
+        return f"{want} classes"
+    if loss_op == "BCEWithLogitsLoss":
+        return "a binary target (1 output)"
+    return f"{want} target value(s)"

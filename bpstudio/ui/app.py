@@ -1,0 +1,57 @@
+"""``bpstudio [PROJECT]``: start the desktop app (the CLI calls ``main``)."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from bpstudio.errors import BpError
+from bpstudio.session import DEFAULT_EXAMPLE, Session
+from bpstudio.ui.errors import install_excepthook, show_error
+
+
+def make_app() -> QApplication:
+    """The QApplication with the names QSettings and QStandardPaths use."""
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
+        app = QApplication(sys.argv[:1])
+    app.setOrganizationName("bpstudio")
+    app.setOrganizationDomain("bpstudio.org")
+    app.setApplicationName("bpstudio")
+    return app
+
+
+def open_session(project_path: str | None) -> tuple[Session, str | None]:
+    """The project asked for, else the default example; plus an error line if it failed."""
+    if project_path:
+        try:
+            return Session.open(project_path), None
+        except BpError as e:
+            return Session.open_example(DEFAULT_EXAMPLE), str(e)
+    return Session.open_example(DEFAULT_EXAMPLE), None
+
+
+def main(project_path: str | None = None) -> int:
+    """Open the window on ``project_path`` (or the default example); the exit status."""
+    app = make_app()
+    install_excepthook()
+    from bpstudio.ui.main_window import MainWindow
+    from bpstudio.ui.projects import add_recent
+
+    session, error = open_session(project_path)
+    window = MainWindow(session)
+    window.resize(1400, 900)
+    window.show()
+    window.model.load_data()
+    if project_path and error is None:
+        add_recent(project_path)
+    if error:
+        QTimer.singleShot(0, lambda: show_error(error, parent=window))
+    QTimer.singleShot(0, window.offer_recovery)
+    return app.exec()

@@ -1,0 +1,200 @@
+"""The main window: the graph editor in the centre, docks around it, the menus.
+
+Extension point for other panels (training, plots, backprop views):
+``window.add_dock(title, widget, area, object_name)`` adds a dock whose visibility
+is listed in the View menu and whose place is saved with the layout;
+``window.add_train_action(key, action)`` puts an action in the Train menu, the toolbar
+and ``window.train_actions[key]``; ``window.close_hooks`` are called (no arguments)
+when the window closes, after the person agreed (stop a run there); the model's
+``projectReplaced`` signal says a different project is now shown.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu
+
+from bpstudio.ui import menus
+from bpstudio.ui.editor import GraphScene, GraphView
+from bpstudio.ui.errors import guarded
+from bpstudio.ui.file_actions import FileActions
+from bpstudio.ui.inspector import Inspector
+from bpstudio.ui.model import ProjectModel
+from bpstudio.ui.palette import Palette
+from bpstudio.ui.projects import Recovery
+
+AUTOSAVE_MS = 60_000
+Area = Qt.DockWidgetArea
+
+
+class MainWindow(FileActions, QMainWindow):
+    def __init__(self, session, recovery: Recovery | None = None, parent=None):
+        super().__init__(parent)
+        self.model = ProjectModel(session, self)
+        self.recovery = recovery or Recovery()
+        self.train_actions: dict[str, QAction] = {}
+        self.close_hooks: list = []
+        self.docks: dict[str, QDockWidget] = {}
+        self._layout_restored = False
+        self.setObjectName("MainWindow")
+        self.setAcceptDrops(True)
+        self.setDockOptions(
+            QMainWindow.DockOption.AllowTabbedDocks | QMainWindow.DockOption.AnimatedDocks
+        )
+        self._build_centre()
+        menus.build(self)
+        self._build_docks()
+        self._build_status()
+        self.model.modifiedChanged.connect(lambda _: self.update_title())
+        self.model.projectReplaced.connect(self.update_title)
+        self.model.graphChanged.connect(self._update_status)
+        self._autosave = QTimer(self, interval=AUTOSAVE_MS, timeout=self.autosave)
+        self._autosave.start()
+        self.update_title()
+        self._update_status()
+
+    # ----------------------------------------------------------------- layout
+    def _build_centre(self) -> None:
+        self.scene = GraphScene(self.model, self)
+        self.view = GraphView(self.scene, self)
+        self.setCentralWidget(self.view)
+        self.view.filesDropped.connect(guarded(self.open_paths))
+        self.scene.addRequested.connect(guarded(self.show_add_menu))
+        self.model.projectReplaced.connect(lambda: QTimer.singleShot(0, self.view.fit))
+
+    def _build_docks(self) -> None:
+        self.palette = Palette(self)
+        self.palette.opActivated.connect(guarded(lambda op: self.scene.add_node(op)))
+        self.add_dock("Layers", self.palette, Area.LeftDockWidgetArea, "paletteDock")
+        self.inspector = Inspector(self.model, self)
+        self.scene.nodeSelected.connect(self.inspector.show_node)
+        self.add_dock("Inspector", self.inspector, Area.RightDockWidgetArea, "inspectorDock")
+        from bpstudio.ui.dataset_panel import DatasetPanel
+
+        self.dataset_panel = DatasetPanel(self.model, self)
+        self.add_dock("Dataset", self.dataset_panel, Area.RightDockWidgetArea, "datasetDock")
+        self.resizeDocks([self.docks["paletteDock"]], [190], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["inspectorDock"]], [400], Qt.Orientation.Horizontal)
+
+    def add_dock(self, title: str, widget, area=Area.RightDockWidgetArea, object_name: str = ""):
+        """Add ``widget`` in a dock (listed in View, its place saved); returns the dock."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(object_name or f"{title.replace(' ', '')}Dock")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[dock.objectName()] = dock
+        self.view_docks_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def add_train_action(self, key: str, action: QAction) -> QAction:
+        """Put ``action`` in the Train menu and the toolbar, as ``train_actions[key]``."""
+        action.setParent(self)
+        self.train_actions[key] = action
+        self.train_menu.insertAction(self._train_separator, action)
+        self.toolbar.addAction(action)
+        return action
+
+    def _build_status(self) -> None:
+        self.problems_label = QLabel()
+        self.problems_label.setStyleSheet("color: #b91c1c; padding: 0 6px;")
+        self.statusBar().addPermanentWidget(self.problems_label)
+
+    def _update_status(self) -> None:
+        analysis = self.model.analysis()
+        errors = [i for i in analysis.issues if i.severity == "error"]
+        if not errors:
+            self.problems_label.setText("")
+            self.problems_label.setToolTip("")
+            return
+        first = errors[0]
+        where = f"{first.node_id}: " if first.node_id else ""
+        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+        self.problems_label.setText(f"⚠ {where}{first.message}{more}")
+        self.problems_label.setToolTip("\n".join(i.message for i in errors))
+
+    # ----------------------------------------------------------------- title
+    def project_display_name(self) -> str:
+        project = self.model.project
+        if project.path:
+            return project.path.stem
+        source = getattr(project, "source", None)
+        return source.stem if source else "untitled"
+
+    def update_title(self) -> None:
+        self.setWindowTitle(f"{self.project_display_name()}[*] — bpstudio")
+        self.setWindowModified(self.model.is_modified())
+
+    # ------------------------------------------------------------------- menu
+    def show_add_menu(self, scene_pos=None) -> None:
+        """The op menu (double-click on the canvas, or A): the chosen op lands there."""
+        from bpstudio.graph.catalogue import CATEGORIES, OPS
+
+        menu = QMenu(self)
+        for category in CATEGORIES:
+            sub = menu.addMenu(category)
+            for spec in (s for s in OPS.values() if s.category == category):
+                act = sub.addAction(spec.name)
+                act.setToolTip(spec.help)
+                act.setData(spec.name)
+        if scene_pos is None:
+            cursor = self.view.mapFromGlobal(self.cursor().pos())
+            inside = self.view.rect().contains(cursor)
+            scene_pos = self.view.mapToScene(cursor if inside else self.view.rect().center())
+        chosen = menu.exec(self.view.mapToGlobal(self.view.mapFromScene(scene_pos)))
+        if chosen is not None and chosen.data():
+            self.scene.add_node(chosen.data(), scene_pos)
+
+    # -------------------------------------------------------- settings/close
+    def showEvent(self, event):
+        if not self._layout_restored:
+            self._layout_restored = True  # after extensions added their docks
+            settings = QSettings()
+            geometry, state = settings.value("window/geometry"), settings.value("window/state")
+            if geometry is not None:
+                self.restoreGeometry(geometry)
+            if state is not None:
+                self.restoreState(state)
+            QTimer.singleShot(0, self.view.fit)
+        super().showEvent(event)
+
+    def save_layout(self) -> None:
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+
+    def closeEvent(self, event):
+        if not self.maybe_save():
+            event.ignore()
+            return
+        for hook in self.close_hooks:
+            guarded(hook)()
+        self.model.cancel_load()
+        self.save_layout()
+        self.recovery.clear()
+        self._autosave.stop()
+        event.accept()
+
+    @guarded
+    def autosave(self) -> None:
+        if self.model.is_modified():
+            self.recovery.write(self.model.project)
+
+    # -------------------------------------------------------------- drops
+    def dragEnterEvent(self, event):
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    @guarded
+    def dropEvent(self, event):
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        event.acceptProposedAction()
+        self.open_paths(paths)
+
+    def open_paths(self, paths: list[str]) -> None:
+        """A dropped project opens; a dropped CSV, .npz or folder becomes the data."""
+        for path in paths[:1]:
+            if path.lower().endswith(".bpstudio"):
+                self.open_project(path)
+            else:
+                self.dataset_panel.open_path(path)
