@@ -22,7 +22,7 @@ def export_weights(tensors: dict[str, np.ndarray], metadata: dict, fmt: str, out
     if want is None:
         raise BpError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     if out.suffix.lower() != want:
-        raise BpError(f"{out.name}: a {fmt} export must be named *{want}")
+        raise BpError(f"{out.name}: --format {fmt} writes a *{want} file")
     if fmt in ("safetensors", "npz"):
         from bpstudio.io.weights import save_weights  # noqa: PLC0415
 

@@ -4,7 +4,7 @@ Exporters work from the graph *dict* that travels in a weights file's metadata, 
 weights file alone is enough to export ONNX or PyTorch code. ``inference_plan`` turns
 that dict into the nodes needed to compute the tensor that feeds the loss, in a
 topological order, with each node's op parameters parsed by the engine's own layer
-constructors (one place for defaults and validation).
+constructors with the catalogue's defaults, as ``graph.compile`` does.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bpstudio.engine.layers import LAYERS
 from bpstudio.errors import GraphError, ShapeError
+from bpstudio.graph.catalogue import OPS, resolved_params
 
 
 @dataclass
@@ -93,10 +94,11 @@ def _topo_order(nodes: dict, inputs: dict) -> list[str]:
 def _plan_node(node: dict, inputs: list[str]) -> PlanNode:
     nid, op = node["id"], node.get("op", "")
     cls = LAYERS.get(op)
-    if cls is None:
+    if cls is None or op not in OPS:
         raise GraphError(f"node {nid!r}: unknown op {op!r}", nid)
     try:
-        layer = cls(**(node.get("params") or {}))
+        # The catalogue's defaults, exactly as graph.compile builds the engine's layer.
+        layer = cls(**resolved_params(op, node.get("params") or {}))
     except (TypeError, ShapeError) as exc:
         raise GraphError(f"node {nid!r}: {exc}", nid) from None
     return PlanNode(nid, op, list(inputs), layer)
