@@ -238,6 +238,7 @@ def cmd_train(args) -> int:
 
     session = _open_session(args.project)
     _apply_train_options(session, args)
+    session.check_graph()
     _say(f"loading data ({session.project.data.get('source')})...", quiet=args.quiet)
     ds = session.load_data()
     for msg in ds.messages:

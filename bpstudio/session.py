@@ -107,6 +107,15 @@ class Session:
         src = self.project.path or getattr(self.project, "source", None)
         return Path(src).resolve().parent if src else Path.cwd()
 
+    def check_graph(self) -> None:
+        """Raise a GraphError naming the node of the first structural problem."""
+        from bpstudio.graph.validate import errors, validate
+
+        problems = errors(validate(self.project.graph))
+        if problems:
+            first = problems[0]
+            raise GraphError(str(first), first.node_id)
+
     # ------------------------------------------------------------------- data
     @property
     def task(self) -> str | None:

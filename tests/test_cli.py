@@ -1,0 +1,123 @@
+"""The headless command line: train, examples, gradcheck, and the exit-status rules."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from bpstudio.cli import main
+from bpstudio.session import example_path
+
+
+def run(args, capsys):
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _last_json(out: str) -> dict:
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_examples_lists_the_builtin_projects(capsys):
+    code, out, _ = run(["examples"], capsys)
+    assert code == 0
+    assert {"spiral", "xor", "circles"} <= {line.split()[0] for line in out.splitlines()}
+
+
+def test_train_default_example_prints_final_json(capsys):
+    code, out, _ = run(["train", "--epochs", "2", "--quiet"], capsys)
+    assert code == 0
+    result = _last_json(out)
+    assert result["epochs"] == 2 and result["device"] in ("cpu", "gpu")
+    for key in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "seconds"):
+        assert key in result
+
+
+def test_train_is_reproducible_for_a_seed(capsys):
+    args = ["train", "--epochs", "3", "--seed", "5", "--quiet", "--device", "cpu"]
+    a = _last_json(run(args, capsys)[1])
+    b = _last_json(run(args, capsys)[1])
+    assert a["train_loss"] == b["train_loss"] and a["val_loss"] == b["val_loss"]
+
+
+def test_epochs_zero_saves_initial_weights(tmp_path, capsys):
+    w = tmp_path / "init.npz"
+    code, out, _ = run(["train", "--epochs", "0", "--save-weights", str(w), "--quiet"], capsys)
+    assert code == 0 and w.exists()
+    assert _last_json(out)["epochs"] == 0
+
+
+def test_metrics_csv_has_grad_norms(tmp_path, capsys):
+    m = tmp_path / "m.csv"
+    code, _, _ = run(["train", "--epochs", "3", "--metrics", str(m), "--quiet"], capsys)
+    assert code == 0
+    lines = m.read_text().splitlines()
+    assert len(lines) == 4
+    assert "train_loss" in lines[0] and "grad_norm:fc1.weight" in lines[0]
+
+
+def test_npz_data_option(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 90)
+    x = rng.normal(size=(90, 2)) + y[:, None] * 3
+    np.savez(tmp_path / "d.npz", x=x, y=y)
+    code, out, _ = run(
+        ["train", "--data", str(tmp_path / "d.npz"), "--epochs", "80", "--quiet"], capsys
+    )
+    assert code == 0, out
+    assert _last_json(out)["train_accuracy"] > 0.8
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("{not json", "invalid.bpstudio"),
+        (
+            '{"format": "bpstudio-project", "version": 99, "graph": {"nodes": [], "edges": []}}',
+            "invalid.bpstudio",
+        ),
+    ],
+)
+def test_invalid_project_exits_2_with_one_line(tmp_path, capsys, content, needle):
+    p = tmp_path / "invalid.bpstudio"
+    p.write_text(content)
+    code, out, err = run(["train", str(p)], capsys)
+    assert code == 2 and not out
+    assert len(err.strip().splitlines()) == 1 and needle in err and "Traceback" not in err
+
+
+def test_invalid_graph_names_the_node(tmp_path, capsys):
+    project = json.loads(example_path("spiral").read_text())
+    project["graph"]["edges"].append(["x", "fc2"])  # fc2 now has two inputs
+    p = tmp_path / "bad.bpstudio"
+    p.write_text(json.dumps(project))
+    code, _, err = run(["train", str(p), "--epochs", "1"], capsys)
+    assert code == 2 and "fc2" in err and len(err.strip().splitlines()) == 1
+
+
+def test_missing_project_and_bad_usage_exit_2(capsys):
+    assert run(["train", "nope.bpstudio"], capsys)[0] == 2
+    assert run(["train", "--epochs", "many"], capsys)[0] == 2
+    assert run(["train", "--data", "nope.csv"], capsys)[0] == 2
+
+
+def test_gradcheck_passes_on_the_default_example(capsys):
+    code, out, _ = run(["gradcheck"], capsys)
+    assert code == 0 and "PASSED" in out
+
+
+@pytest.mark.slow
+def test_spiral_reaches_97_percent(capsys):
+    code, out, _ = run(["train", "--quiet", "--device", "cpu"], capsys)
+    assert code == 0
+    assert _last_json(out)["train_accuracy"] >= 0.97
+
+
+def test_console_entry_point_runs():
+    proc = subprocess.run(
+        [sys.executable, "-m", "bpstudio", "examples"], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0 and "spiral" in proc.stdout
