@@ -33,6 +33,20 @@ _FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 def read_table(path: Path, spec: dict) -> tuple[pd.DataFrame, list[str]]:
     """path -> (DataFrame with one column per CSV column, messages)."""
+    names, header, delimiter, encoding = _dialect(path, spec)
+    df, messages = _read(path, names, header, delimiter, encoding)
+    if len(df) == 0:
+        raise DataError(f"{path.name}: has a header but no data rows")
+    return df, messages
+
+
+def read_columns(path: Path, spec: dict | None = None) -> list[str]:
+    """The column names ``read_table`` would give, from the first lines only."""
+    return _dialect(Path(path), spec or {})[0]
+
+
+def _dialect(path: Path, spec: dict) -> tuple[list[str], bool, str, str]:
+    """(column names, header?, delimiter, encoding) from the start of the file."""
     sample = _sample(path)
     encoding = spec.get("encoding") or _guess_encoding(sample)
     lines = _first_lines(path, sample, encoding)
@@ -41,11 +55,7 @@ def read_table(path: Path, spec: dict) -> tuple[pd.DataFrame, list[str]]:
     header = spec.get("header")
     if header is None:
         header = _has_header(rows, lines, delimiter)
-    names = _column_names(path, rows[0], bool(header))
-    df, messages = _read(path, names, bool(header), delimiter, encoding)
-    if len(df) == 0:
-        raise DataError(f"{path.name}: has a header but no data rows")
-    return df, messages
+    return _column_names(path, rows[0], bool(header)), bool(header), delimiter, encoding
 
 
 def _sample(path: Path) -> bytes:

@@ -35,7 +35,7 @@ def load_features(spec: dict, transform: dict, path) -> Features:
     shape = tuple(transform.get("input_shape") or feats.x.shape[1:])
     if feats.x.shape[1:] != shape:
         raise DataError(f"{path.name}: samples have shape {feats.x.shape[1:]}, model needs {shape}")
-    apply_normalizer(feats.x, transform.get("normalize", {"method": "none"}))
+    apply_normalizer(feats.x, transform.get("normalize", {"method": "none"}), path.name)
     return feats
 
 

@@ -47,8 +47,8 @@ def load_dataset(
     enc = raw.encode(train)
     x_train, x_val = _rows(enc.x, train), _rows(enc.x, val)
     norm = fit_normalizer(x_train, spec.get("normalize", "none"), raw.name)
-    apply_normalizer(x_train, norm)
-    apply_normalizer(x_val, norm)
+    apply_normalizer(x_train, norm, raw.name)
+    apply_normalizer(x_val, norm, raw.name)
     transform = {
         **enc.transform,
         "task": task,

@@ -14,6 +14,8 @@ from bpstudio.errors import DataError
 
 METHODS = ("none", "standard", "minmax")
 _CHUNK = 65536  # rows per pass: bounded float64 temporaries on large sets
+_TINY = float(np.finfo(np.float32).tiny)
+_HUGE = float(np.finfo(np.float32).max)
 
 
 def fit_normalizer(x: np.ndarray, method: str, where: str = "data") -> dict:
@@ -30,11 +32,12 @@ def fit_normalizer(x: np.ndarray, method: str, where: str = "data") -> dict:
         shift, scale = lo.astype(np.float64), hi.astype(np.float64) - lo
     else:
         shift, scale = _mean_std(x, axes)
-    scale = np.where(hi == lo, 1.0, scale)
+    # Constant columns, and spreads float32 cannot divide by, are only shifted.
+    scale = np.where((hi == lo) | (scale < _TINY), 1.0, np.minimum(scale, _HUGE))
     return {"method": method, "axis": axis, "shift": shift.tolist(), "scale": scale.tolist()}
 
 
-def apply_normalizer(x: np.ndarray, norm: dict) -> np.ndarray:
+def apply_normalizer(x: np.ndarray, norm: dict, where: str = "data") -> np.ndarray:
     """Normalise float32 x (N, ...) IN PLACE with a stored transform; returns x."""
     if norm.get("method", "none") == "none":
         return x
@@ -46,9 +49,12 @@ def apply_normalizer(x: np.ndarray, norm: dict) -> np.ndarray:
     else:
         fits = shift.shape == x.shape[1:]
     if not fits:
-        raise DataError(f"data has shape {x.shape[1:]}; the stored normalisation does not fit")
-    x -= shift
-    x /= scale
+        raise DataError(f"{where}: shape {x.shape[1:]} does not fit the stored normalisation")
+    with np.errstate(over="ignore", invalid="ignore"):
+        x -= shift
+        x /= scale
+    if not np.isfinite(x).all():
+        raise DataError(f"{where}: values are too large to normalise in float32")
     return x
 
 

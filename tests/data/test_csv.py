@@ -1,0 +1,166 @@
+"""CSV loading: dialects, encodings, target and features, encoding of columns."""
+
+import json
+
+import numpy as np
+import pytest
+
+from bpstudio.errors import DataError
+
+from .helpers import load_csv, write
+
+IRIS_LIKE = "a,b,label\n1,2,x\n2,3,y\n3,4,x\n4,5,z\n"
+
+
+def test_basic_load_and_target_default_last(tmp_path):
+    d = load_csv(write(tmp_path, "t.csv", IRIS_LIKE))
+    assert d.task == "classification"
+    assert d.class_names == ["x", "y", "z"]
+    assert d.y_train.tolist() == [0, 1, 0, 2]
+    assert d.x_train.dtype == np.float32 and d.y_train.dtype == np.int64
+    np.testing.assert_array_equal(d.x_train, [[1, 2], [2, 3], [3, 4], [4, 5]])
+    assert d.feature_names == ["a", "b"] and d.input_shape == (2,)
+    assert d.x_val.shape == (0, 2) and d.y_val.shape == (0,)
+    json.dumps(d.transform)
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_delimiters_are_sniffed(tmp_path, sep):
+    d = load_csv(write(tmp_path, "t.csv", IRIS_LIKE.replace(",", sep)))
+    assert d.feature_names == ["a", "b"]
+
+
+def test_no_header_names_columns(tmp_path):
+    d = load_csv(write(tmp_path, "t.csv", "1,2,0\n3,4,1\n5,6,0\n"))
+    assert d.feature_names == ["col1", "col2"]
+    assert d.class_names == ["0", "1"] and len(d.x_train) == 3
+
+
+def test_header_override(tmp_path):
+    d = load_csv(write(tmp_path, "t.csv", "a,b,c\nd,e,f\ng,h,i\n"), header=False)
+    assert len(d.x_train) == 3
+
+
+@pytest.mark.parametrize(
+    ("content", "encoding"),
+    [("a,b,y\ncafé,1,x\nthé,2,y\n", "utf-8"), ("a,b,y\ncafé,1,x\nthé,2,y\n", "latin-1")],
+)
+def test_encodings(tmp_path, content, encoding):
+    d = load_csv(write(tmp_path, "t.csv", content, encoding))
+    assert "a=café" in d.feature_names
+    assert any("Latin-1" in m for m in d.messages) == (encoding == "latin-1")
+
+
+def test_utf8_bom_is_not_part_of_the_first_name(tmp_path):
+    d = load_csv(write(tmp_path, "t.csv", "\ufeffa,b,y\n1,2,0\n3,4,1\n"), target="y")
+    assert d.feature_names == ["a", "b"]
+
+
+def test_quoting(tmp_path):
+    d = load_csv(write(tmp_path, "t.csv", 'a,b,y\n"1,5",2,"p, q"\n"2,5",3,"r ""s"""\n'))
+    assert d.class_names == ["p, q", 'r "s"']
+    assert "a=1,5" in d.feature_names
+
+
+def test_target_and_features_from_spec(tmp_path):
+    path = write(tmp_path, "t.csv", "a,b,c,y\n1,2,3,4.5\n2,3,4,5.5\n3,5,6,1.25\n")
+    d = load_csv(path, target="a", features=["c", "b"])
+    assert d.feature_names == ["c", "b"] and d.class_names == ["1", "2", "3"]
+    with pytest.raises(DataError, match="t.csv: has no column 'nope'"):
+        load_csv(path, target="nope")
+    with pytest.raises(DataError, match="both the target and a feature"):
+        load_csv(path, target="a", features=["a", "b"])
+
+
+def test_text_features_one_hot_with_sorted_categories(tmp_path):
+    d = load_csv(write(tmp_path, "t.csv", "colour,n,y\nred,1,0\nblue,2,1\nred,3,0\ngreen,4,1\n"))
+    assert d.feature_names == ["colour=blue", "colour=green", "colour=red", "n"]
+    np.testing.assert_array_equal(d.x_train[:, :3], [[0, 0, 1], [1, 0, 0], [0, 0, 1], [0, 1, 0]])
+    assert d.transform["columns"][0]["categories"] == ["blue", "green", "red"]
+
+
+def test_missing_values_policy(tmp_path):
+    text = "n,c,y\n1,a,0\n,b,1\n3,?,0\nNA,a,\n5,a,NaN\n7,b,1\n"
+    d = load_csv(write(tmp_path, "t.csv", text), task="classification")
+    # Two rows lack the target: dropped. n: mean of 1,3,7 over the kept rows.
+    assert len(d.x_train) == 4
+    assert d.x_train[:, 0].tolist() == [1, pytest.approx(11 / 3), 3, 7]
+    # c: missing -> the most frequent training value among kept rows (a, b, b -> b).
+    assert d.feature_names == ["n", "c=a", "c=b"]
+    assert d.transform["columns"][1]["fill"] == "b"
+    assert d.x_train[2, 1:].tolist() == [0, 1]
+    text = " ".join(d.messages)
+    assert "dropped 2 rows" in text and "filled 1 missing values in 'n'" in text
+    assert "filled 1 missing values in 'c'" in text
+
+
+def test_imputation_uses_training_rows_only(tmp_path):
+    rows = "".join(f"{v},{k}\n" for v, k in [(0, 0), (0, 1), (100, 0), (100, 1), ("", 0)])
+    d = load_csv(write(tmp_path, "t.csv", "v,y\n" + rows), validation=0.4, split_seed=3)
+    fill = d.transform["columns"][0]["fill"]
+    train_values = [v for v in d.x_train[:, 0] if v in (0, 100)]
+    assert fill == pytest.approx(np.mean(train_values))
+
+
+def test_infinite_values_name_the_column(tmp_path):
+    with pytest.raises(DataError, match=r"t.csv: column 'b' holds infinite values"):
+        load_csv(write(tmp_path, "t.csv", "a,b,y\n1,inf,0\n2,3,1\n"))
+    with pytest.raises(DataError, match=r"column 'b' holds infinite values"):
+        load_csv(write(tmp_path, "t.csv", "a,b,y\n1,1e300,0\n2,3,1\n"))
+
+
+def test_class_order_numeric_not_string(tmp_path):
+    d = load_csv(write(tmp_path, "t.csv", "a,y\n1,10\n2,9\n3,2\n4,10\n"))
+    assert d.class_names == ["2", "9", "10"]
+    assert d.y_train.tolist() == [2, 1, 0, 2]
+
+
+def test_task_inference_and_override(tmp_path):
+    ints = write(tmp_path, "i.csv", "a,y\n" + "".join(f"{i},{i % 3}\n" for i in range(30)))
+    floats = write(tmp_path, "f.csv", "a,y\n" + "".join(f"{i},{i / 7}\n" for i in range(30)))
+    many = write(tmp_path, "m.csv", "a,y\n" + "".join(f"{i},{i}\n" for i in range(30)))
+    assert load_csv(ints).task == "classification"
+    assert load_csv(floats).task == "regression"
+    assert load_csv(many).task == "regression"
+    d = load_csv(ints, task="regression")
+    assert d.y_train.dtype == np.float32 and d.y_train.shape == (30, 1) and d.class_names is None
+    assert load_csv(many, task="classification").class_names[:3] == ["0", "1", "2"]
+    with pytest.raises(DataError, match="non-integer"):
+        load_csv(floats, task="classification")
+
+
+def test_regression_refuses_text_target(tmp_path):
+    with pytest.raises(DataError, match="regression needs numbers"):
+        load_csv(write(tmp_path, "t.csv", IRIS_LIKE), task="regression")
+
+
+def test_binary_needs_two_classes(tmp_path):
+    d = load_csv(write(tmp_path, "t.csv", "a,y\n1,no\n2,yes\n3,no\n"), task="binary")
+    assert d.task == "classification" and d.class_names == ["no", "yes"]
+    assert d.y_train.tolist() == [0, 1, 0]
+    with pytest.raises(DataError, match="exactly 2 classes, found 3"):
+        load_csv(write(tmp_path, "t.csv", IRIS_LIKE), task="binary")
+
+
+def test_text_fill_ties_go_to_the_first_sorted_category(tmp_path):
+    d = load_csv(write(tmp_path, "t.csv", "c,y\nb,0\na,1\n?,0\n"))
+    assert d.transform["columns"][0]["fill"] == "a"
+
+
+def test_bool_and_spaces(tmp_path):
+    d = load_csv(write(tmp_path, "t.csv", "a, b ,y\n True, x ,1\nFalse,x, 0\n"))
+    assert d.feature_names == ["a", "b=x"]
+    assert d.x_train[:, 0].tolist() == [1, 0]
+
+
+def test_many_text_values_are_refused(tmp_path):
+    rows = "".join(f"id{i},{i % 2}\n" for i in range(1200))
+    with pytest.raises(DataError, match="1200 distinct text values"):
+        load_csv(write(tmp_path, "t.csv", "name,y\n" + rows))
+
+
+def test_read_columns_reads_only_the_start(tmp_path):
+    from bpstudio.data.csv import read_columns
+
+    assert read_columns(write(tmp_path, "t.csv", "a;b;y\n1;2;3\n")) == ["a", "b", "y"]
+    assert read_columns(write(tmp_path, "n.csv", "1,2\n3,4\n")) == ["col1", "col2"]

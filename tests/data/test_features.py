@@ -1,0 +1,86 @@
+"""load_features: new data through the stored transform (prediction)."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from bpstudio.data import load_dataset, load_features
+from bpstudio.errors import DataError
+
+from .helpers import image_folder
+
+
+def test_csv_features_replay_the_training_encoding(tmp_path):
+    (tmp_path / "train.csv").write_text(
+        "n,colour,y\n1,red,a\n2,blue,b\n3,red,a\n,green,b\n5,blue,a\n"
+    )
+    spec = {"source": "csv", "path": "train.csv", "normalize": "standard"}
+    d = load_dataset(spec, tmp_path)
+    transform = json.loads(json.dumps(d.transform))  # as stored in a project
+    f = load_features(spec, transform, tmp_path / "train.csv")
+    np.testing.assert_array_equal(f.x, d.x_train)
+    assert f.y.tolist() == d.y_train.tolist() and f.ids[0] == "row 1"
+    # Other column order, no target, a missing value, an unknown colour, a bad number.
+    (tmp_path / "new.csv").write_text("colour;n\nred;2\nblue;\npurple;1\nred;abc\n")
+    f = load_features(spec, transform, tmp_path / "new.csv")
+    assert f.y is None and f.ids == ["row 1", "row 2", "row 3"]
+    raw = np.array(
+        [[2, 0, 0, 1], [transform["columns"][0]["fill"], 1, 0, 0], [1, 0, 0, 0]], np.float32
+    )
+    norm = transform["normalize"]
+    np.testing.assert_allclose(f.x, (raw - norm["shift"]) / norm["scale"], rtol=1e-6)
+    text = " ".join(f.messages)
+    assert "1 rows where 'colour' is an unknown category" in text
+    assert "skipped 1 rows (data rows 4) where 'n' is not a finite number" in text
+
+
+def test_csv_features_missing_column(tmp_path):
+    (tmp_path / "t.csv").write_text("a,b,y\n1,2,0\n3,4,1\n")
+    d = load_dataset({"source": "csv", "path": "t.csv"}, tmp_path)
+    (tmp_path / "new.csv").write_text("a,y\n1,0\n")
+    with pytest.raises(DataError, match="new.csv: has no column 'b'"):
+        load_features({}, d.transform, tmp_path / "new.csv")
+
+
+def test_unknown_target_class_is_minus_one(tmp_path):
+    (tmp_path / "t.csv").write_text("a,y\n1,cat\n2,dog\n")
+    d = load_dataset({"source": "csv", "path": "t.csv"}, tmp_path)
+    (tmp_path / "new.csv").write_text("a,y\n1,dog\n2,cow\n3,\n")
+    assert load_features({}, d.transform, tmp_path / "new.csv").y.tolist() == [1, -1, -1]
+
+
+def test_synthetic_model_reads_a_csv_by_feature_names(tmp_path):
+    d = load_dataset({"source": "synthetic", "name": "moons", "normalize": "minmax"}, tmp_path)
+    (tmp_path / "p.csv").write_text("x2,x1\n0.5,0.25\n,1\n")
+    f = load_features({}, d.transform, tmp_path / "p.csv")
+    assert f.x.shape == (1, 2) and f.ids == ["row 1"]
+    assert "skipped 1 rows" in f.messages[0]
+
+
+def test_npz_features_with_and_without_y(tmp_path):
+    np.savez(tmp_path / "d.npz", x=np.arange(8.0).reshape(4, 2), y=np.array([0, 1, 0, 1]))
+    d = load_dataset({"source": "npz", "path": "d.npz", "normalize": "standard"}, tmp_path)
+    f = load_features({}, d.transform, tmp_path / "d.npz")
+    np.testing.assert_array_equal(f.x, d.x_train)
+    np.savez(tmp_path / "p.npz", x=np.zeros((2, 3)))
+    with pytest.raises(DataError, match="shape"):
+        load_features({}, d.transform, tmp_path / "p.npz")
+
+
+def test_image_features_folder_file_and_classes(tmp_path):
+    folder = image_folder(tmp_path / "imgs", {"a": 2, "b": 2}, size=(4, 4))
+    spec = {"source": "images", "path": "imgs", "color": "grayscale", "normalize": "standard"}
+    d = load_dataset(spec, tmp_path)
+    f = load_features(spec, d.transform, folder)
+    np.testing.assert_array_equal(f.x, d.x_train)
+    assert f.y.tolist() == [0, 0, 1, 1] and f.ids[0] == "a/000.png"
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    Image.new("RGB", (9, 9), (255, 255, 255)).save(flat / "big.png")
+    (flat / "bad.png").write_bytes(b"nope")
+    f = load_features(spec, d.transform, flat)
+    assert f.x.shape == (1, 1, 4, 4) and f.y is None and f.ids == ["big.png"]
+    assert "bad.png" in f.messages[0]
+    assert load_features(spec, d.transform, flat / "big.png").x.shape == (1, 1, 4, 4)
