@@ -12,6 +12,11 @@ the data package keeps the normalisation and the one-hot categories in ``transfo
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import numpy as np
+
 from bpstudio.errors import WeightsError
 
 
@@ -70,3 +75,16 @@ def make_metadata(graph: dict, dataset, input_shape, data_spec: dict) -> dict:
         "transform": ds.transform if ds else None,
         "data": data_spec,
     }
+
+
+def to_json(metadata, **kwargs) -> str:
+    """JSON text of the metadata; numpy scalars/arrays and paths become plain values."""
+    return json.dumps(metadata, default=_plain, allow_nan=False, **kwargs)
+
+
+def _plain(value):
+    if isinstance(value, np.ndarray | np.generic):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON-able metadata")

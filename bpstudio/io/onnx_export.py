@@ -10,7 +10,6 @@ Initialisers keep the weight file's names (``fc1.weight``), so Netron shows them
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from onnx import TensorProto, helper, numpy_helper
 from bpstudio.errors import GraphError, WeightsError
 from bpstudio.io.atomic import atomic_write
 from bpstudio.io.graphdict import PlanNode, inference_plan, plan_shapes
-from bpstudio.io.metadata import categories_of, normalizer_of
+from bpstudio.io.metadata import categories_of, normalizer_of, to_json
 
 OPSET = 17  # GELU is written as its erf formula (the Gelu op arrived in opset 20)
 
@@ -183,13 +182,13 @@ def _normalize(b: _Builder, metadata: dict, in_shape: list[int]) -> str:
 
 
 def _props(metadata: dict) -> dict[str, str]:
-    props = {"bpstudio": json.dumps(metadata, sort_keys=True)}
+    props = {"bpstudio": to_json(metadata, sort_keys=True)}
     for key in ("task", "class_names", "feature_names", "input_shape"):
         if metadata.get(key) is not None:
-            props[key] = json.dumps(metadata[key])
+            props[key] = to_json(metadata[key])
     cats = categories_of(metadata)
     if cats:
-        props["categories"] = json.dumps(cats)
+        props["categories"] = to_json(cats)
     return props
 
 

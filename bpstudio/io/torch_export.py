@@ -21,7 +21,7 @@ import numpy as np
 from bpstudio.errors import BpError
 from bpstudio.io.atomic import atomic_write
 from bpstudio.io.graphdict import PlanNode, inference_plan, plan_shapes
-from bpstudio.io.metadata import categories_of, normalizer_of
+from bpstudio.io.metadata import categories_of, normalizer_of, to_json
 from bpstudio.io.weights import save_weights
 
 # Names the generated code uses itself, and nn.Module's public attributes (a node
@@ -157,7 +157,8 @@ def _docstring(metadata: dict, loss_op: str) -> str:
 
 
 def _literal(value) -> str:
-    return "None" if value is None else json.dumps(value, ensure_ascii=False)
+    """A Python literal of JSON-able ``value`` (repr of its plain form: always valid code)."""
+    return repr(json.loads(to_json(value)))
 
 
 def _mapping_literal(mapping: dict[str, str]) -> str:

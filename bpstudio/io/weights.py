@@ -19,6 +19,7 @@ import numpy as np
 
 from bpstudio.errors import WeightsError
 from bpstudio.io.atomic import atomic_write
+from bpstudio.io.metadata import to_json
 
 META_KEY = "bpstudio"  # safetensors __metadata__ key
 NPZ_META = "__bpstudio__"  # npz array name
@@ -44,7 +45,7 @@ def save_weights(path, tensors: dict[str, np.ndarray], metadata: dict | None = N
     arrays = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
     if NPZ_META in arrays:
         raise WeightsError(f"{path.name}: tensor name {NPZ_META!r} is reserved")
-    meta_json = json.dumps(metadata or {}, sort_keys=True, allow_nan=False)
+    meta_json = to_json(metadata or {}, sort_keys=True)
     if fmt == "safetensors":
         import safetensors.numpy  # noqa: PLC0415  (only this branch needs it)
 

@@ -13,11 +13,11 @@ from bpstudio.graph.project import load_project
 from bpstudio.io.export import export_cli, export_weights
 from bpstudio.io.model import open_model
 from bpstudio.io.predict import predict, predict_cli, probabilities
-from bpstudio.io.weights import load_weights, save_network_weights
+from bpstudio.io.weights import load_weights, save_network_weights, save_weights
 from bpstudio.session import Session
 
-from .helpers import chain, node, write_csv
-from .models import MLP
+from .helpers import chain, node, write_csv, write_images
+from .models import CNN, MLP
 
 TRAINING = {"epochs": 2, "batch_size": 8, "optimizer": {"name": "adam", "lr": 0.01},
             "seed": 0, "device": "cpu"}  # fmt: skip
@@ -158,3 +158,36 @@ def test_export_format_and_name_must_agree(tmp_path):
         export_weights({}, {}, "npz", tmp_path / "m.onnx")
     with pytest.raises(BpError, match="unknown export format 'tflite'"):
         export_weights({}, {}, "tflite", tmp_path / "m.tflite")
+
+
+def test_image_folder_predictions_name_each_file(tmp_path, capsys):
+    write_images(tmp_path / "imgs", size=(10, 12))
+    data = {"source": "images", "path": "imgs", "size": [10, 12], "color": "rgb",
+            "normalize": "standard"}  # fmt: skip
+    project = {"format": "bpstudio-project", "version": 1, "graph": CNN, "data": data,
+               "training": TRAINING}  # fmt: skip
+    (tmp_path / "p.bpstudio").write_text(json.dumps(project))
+    session = Session.open(tmp_path / "p.bpstudio")
+    session.load_data()
+    session.build_network()
+    weights = save_network_weights(session, tmp_path / "w.npz")
+    (tmp_path / "imgs" / "dog" / "broken.png").write_bytes(b"not an image")
+    predict_cli(tmp_path / "p.bpstudio", weights, tmp_path / "imgs", tmp_path / "out.csv")
+    rows = read_rows(tmp_path / "out.csv")
+    assert list(rows[0]) == ["file", "predicted", "p_cat", "p_dog"]
+    assert [r["file"] for r in rows][:2] == ["cat/0.png", "cat/1.png"] and len(rows) == 8
+    assert "broken.png" in capsys.readouterr().err
+
+
+def test_foreign_weights_without_metadata_use_the_projects_data(tmp_path):
+    session, project, _ = make_project(tmp_path)
+    np.savez(tmp_path / "plain.npz", **session.network.state_dict())  # no __bpstudio__
+    predict_cli(project, tmp_path / "plain.npz", tmp_path / "d.csv", tmp_path / "a.csv")
+    predict_cli(project, tmp_path / "w.safetensors", tmp_path / "d.csv", tmp_path / "b.csv")
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_metadata_with_numpy_values_is_saved_as_plain_json(tmp_path):
+    meta = {"input_shape": np.array([3, 4]), "class_names": [np.str_("a")], "n": np.int64(2)}
+    path = save_weights(tmp_path / "w.npz", {"a.weight": np.ones(2)}, meta)
+    assert load_weights(path)[1] == {"input_shape": [3, 4], "class_names": ["a"], "n": 2}
