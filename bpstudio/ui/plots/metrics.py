@@ -24,7 +24,9 @@ class MetricPlot:
         self.metric = metric
         self.widget = make_plot(title, LABELS[metric])
         item = self.widget.getPlotItem()
-        self.legend = item.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        # loss falls, accuracy rises: put the legend where the curve is not
+        offset = (-5, 5) if metric == "loss" else (-5, -5)
+        self.legend = item.addLegend(offset=offset, labelTextSize="8pt")
         blue = pg.mkColor(RUN_COLOURS[0])
         faint = pg.mkColor(blue)
         faint.setAlpha(60)

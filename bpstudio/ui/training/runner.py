@@ -54,11 +54,10 @@ class _Control:
 class _Worker(QThread):
     """Runs one trainer to its DoneEvent (or an exception); lives for one run."""
 
-    packet = Signal(object)  # packets.Packet
-    diverged = Signal(object)  # DivergedEvent
-    done = Signal(object)  # DoneEvent
-    failed = Signal(object)  # the exception
-    state = Signal(str)  # "running" | "paused", when the worker actually changes
+    # Each signal carries (kind, payload): "packet" (packets.Packet), "diverged"
+    # (DivergedEvent), "done" (DoneEvent), "failed" (the exception), "state" ("running" |
+    # "paused", when the worker actually changes). One signal keeps their order.
+    event = Signal(str, object)
 
     def __init__(self, trainer, control: _Control, interval: float, blas_threads: int | None):
         super().__init__()
@@ -77,7 +76,7 @@ class _Worker(QThread):
                 self._loop()
         except Exception as exc:  # handed to the GUI thread, which shows it
             self._flush()
-            self.failed.emit(exc)
+            self.event.emit("failed", exc)
 
     def _loop(self) -> None:
         events = self.trainer.run()
@@ -108,7 +107,7 @@ class _Worker(QThread):
     def _deliver(self, event) -> None:
         if isinstance(event, DivergedEvent | DoneEvent):
             self._flush()
-            (self.diverged if isinstance(event, DivergedEvent) else self.done).emit(event)
+            self.event.emit("diverged" if isinstance(event, DivergedEvent) else "done", event)
             return
         self.coalescer.add(event)
         now = time.perf_counter()
@@ -117,7 +116,7 @@ class _Worker(QThread):
 
     def _flush(self, now: float | None = None) -> None:
         if self.coalescer.pending:
-            self.packet.emit(self.coalescer.take())
+            self.event.emit("packet", self.coalescer.take())
         self._last_flush = time.perf_counter() if now is None else now
 
     # --------------------------------------------------------------- control
@@ -143,11 +142,11 @@ class _Worker(QThread):
         if waiting:
             self._flush()
             self._restore_interval()
-            self.state.emit("paused")
+            self.event.emit("state", "paused")
             with c.cond:
                 while c.paused and not c.stop:
                     c.cond.wait()
-            self.state.emit("running")
+            self.event.emit("state", "running")
         with c.cond:
             if c.steps_left is not None:
                 self._force_stats()
@@ -174,7 +173,7 @@ class _Worker(QThread):
             self._flush()
             t = self.trainer
             steps = getattr(t, "step", 0)
-            self.done.emit(DoneEvent("stopped", getattr(t, "epoch", 0), steps, 0.0))
+            self.event.emit("done", DoneEvent("stopped", getattr(t, "epoch", 0), steps, 0.0))
             return
         for event in events:
             self._deliver(event)
@@ -224,11 +223,7 @@ class TrainingRunner(QObject):
             raise RuntimeError("a run is already active: stop it first")
         self._control = _Control(paused, steps)
         w = _Worker(trainer, self._control, self.interval, self.blas_threads)
-        w.packet.connect(self.packet)
-        w.diverged.connect(self.diverged)
-        w.done.connect(self.finished)
-        w.failed.connect(self.failed)
-        w.state.connect(self._set_state)
+        w.event.connect(self._relay)
         w.finished.connect(self._worker_ended)
         self._worker = w
         for old in [x for x in _LIVE if x.isFinished()]:
@@ -265,6 +260,21 @@ class TrainingRunner(QObject):
         if ended:
             self._worker_ended()
         return ended
+
+    def _relay(self, kind: str, payload) -> None:
+        """On the GUI thread: pass on what the current worker sent (a worker dropped by
+        ``shutdown`` may still have events queued: they are ignored)."""
+        if self._worker is None or self.sender() is not self._worker:
+            return
+        if kind == "state":
+            self._set_state(payload)
+            return
+        {
+            "packet": self.packet,
+            "diverged": self.diverged,
+            "done": self.finished,
+            "failed": self.failed,
+        }[kind].emit(payload)
 
     def _update(self, **flags) -> None:
         c = self._control

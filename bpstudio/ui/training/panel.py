@@ -1,0 +1,271 @@
+"""The training panel: hyperparameters, Start/Pause (F5), Step, Stop, Reset weights,
+progress, the divergence message and the run list. It drives a Session through a
+TrainingRunner and feeds a TrainingPlots widget when given one.
+
+A run trains the session's current network for ``epochs`` more epochs with the
+settings as they are when it starts; changing the graph during a run offers to
+restart with the new network instead of editing a model the worker is training.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bpstudio.engine.backend import device_name
+from bpstudio.ui import errors
+from bpstudio.ui.training.history import RunList
+from bpstudio.ui.training.progress import ProgressView
+from bpstudio.ui.training.runner import TrainingRunner
+from bpstudio.ui.training.settings import HyperparamForm
+
+STATS_INTERVAL = 0.25  # seconds between histogram snapshots while training
+BANNER_STYLE = "background: #fef2f2; color: #991b1b; border: 1px solid #dc2626; padding: 4px;"
+
+
+class TrainingPanel(QWidget):
+    """Signals: ``diverged_at(node id or None)``, ``run_finished(Run)``."""
+
+    diverged_at = Signal(object)
+    run_finished = Signal(object)
+
+    def __init__(self, session, plots=None, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.plots = plots
+        self.runner = TrainingRunner(self)
+        self.run = None  # the session.Run being recorded
+        self._restart_pending = False
+        self._graph_ack = False  # "keep training the old network" was chosen this run
+        self._make_actions()
+        self._build()
+        self._connect()
+        self._update_controls("idle")
+
+    # ------------------------------------------------------------------ build
+    def _make_actions(self) -> None:
+        def act(text, slot, key=None, tip=""):
+            a = QAction(text, self)
+            if key:
+                a.setShortcut(QKeySequence(key))
+            a.setToolTip(tip or text)
+            a.triggered.connect(errors.guarded(slot))
+            self.addAction(a)
+            return a
+
+        self.actions = {
+            "start": act("Start", self.start_pause, "F5", "Start, pause or resume training (F5)"),
+            "step": act("Step", self.step, "F6", "Train exactly one batch, then pause (F6)"),
+            "stop": act("Stop", self.stop, "Shift+F5", "Stop the run after this batch"),
+            "reset": act("Reset weights", self.reset_weights, None, "Initialise again (seed)"),
+        }
+
+    def _build(self) -> None:
+        self.form = HyperparamForm(lambda: self.session.project.training)
+        settings = QGroupBox("Settings (apply to the next run)")
+        QVBoxLayout(settings).addWidget(self.form)
+        buttons = QHBoxLayout()
+        for key in ("start", "step", "stop", "reset"):
+            b = QToolButton()
+            b.setDefaultAction(self.actions[key])
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        self.progress = ProgressView()
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(BANNER_STYLE)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.hide()
+        self.runs = RunList()
+        layout = QVBoxLayout(self)
+        layout.addWidget(settings)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.banner)
+        layout.addWidget(QLabel("Runs (tick to overlay):"))
+        layout.addWidget(self.runs, 1)
+
+    def _connect(self) -> None:
+        r = self.runner
+        r.packet.connect(errors.guarded(self._on_packet))
+        r.diverged.connect(errors.guarded(self._on_diverged))
+        r.finished.connect(errors.guarded(self._on_finished))
+        r.failed.connect(self._on_failed)
+        r.state_changed.connect(self._update_controls)
+        if self.plots is not None:
+            self.runs.overlays_changed.connect(self.plots.show_runs)
+
+    def set_session(self, session) -> None:
+        """Another project is shown: stop its predecessor's run, show the new settings."""
+        self.shutdown()
+        self.session = session
+        self.run = None
+        self.banner.hide()
+        self.form.load()
+        self.runs.set_runs(session.runs)
+        self.progress.end("not started")
+
+    # --------------------------------------------------------------- commands
+    def start_pause(self) -> None:
+        """F5: start a run, or pause the running one, or resume the paused one."""
+        state = self.runner.state
+        if state == "running":
+            self.runner.pause()
+        elif state == "paused":
+            self.runner.resume()
+        elif state == "idle":
+            self.start()
+
+    def step(self) -> None:
+        if self.runner.active:
+            self.runner.step()
+        else:
+            self.start(steps=1)
+
+    def stop(self) -> None:
+        self.runner.stop()
+
+    def reset_weights(self) -> None:
+        if self.runner.active:
+            return
+        self.session.reset_weights()
+        self.banner.hide()
+        self.progress.end(f"weights initialised again (seed {self._seed()})")
+
+    def shutdown(self) -> bool:
+        """Stop a run and wait for the worker (closing the window)."""
+        self._restart_pending = False
+        return self.runner.shutdown()
+
+    def start(self, steps: int | None = None) -> None:
+        """A new run on the current network (built first if missing or stale)."""
+        trainer = self._make_trainer()
+        self.run = self.session.new_run()
+        self.run.batches_per_epoch = trainer.n_batches  # to draw it against epochs later
+        self._graph_ack = False
+        self.banner.hide()
+        if self.plots is not None:
+            self.plots.begin_run()
+        per_batch = trainer.n_samples / max(1, trainer.n_batches)
+        self.progress.begin(trainer.config.epochs, trainer.n_batches, per_batch, trainer.step)
+        self.runs.set_runs(self.session.runs, live=self.run)
+        self.runner.start(trainer, steps=steps)
+
+    def _make_trainer(self):
+        s = self.session
+        self._follow_device()
+        config = s.train_config()
+        config.stats_interval = STATS_INTERVAL
+        return s.make_trainer(config)
+
+    def _follow_device(self) -> None:
+        """Move the network to the chosen device, keeping its weights."""
+        s = self.session
+        wanted = s.project.training.get("device", "auto") or "auto"
+        if wanted == s.device:
+            return
+        s.device = wanted
+        net = s.network
+        if net is None or s.network_stale:
+            return
+        state = net.state_dict()
+        s.build_network()
+        s.network.load_state_dict(state)
+        if device_name(s.network.xp) != device_name(net.xp):
+            self.progress.end(f"training on the {device_name(s.network.xp).upper()} now")
+
+    def _seed(self) -> int:
+        return int(self.session.project.training.get("seed", 0))
+
+    # ---------------------------------------------------------------- events
+    def _on_packet(self, packet) -> None:
+        if self.plots is not None:
+            self.plots.add_packet(packet)
+        run = self.run
+        if packet.steps is not None:
+            steps = packet.steps
+            for step, loss in zip(steps.step.tolist(), steps.loss.tolist(), strict=True):
+                run.add_step(step, loss)
+            self.progress.show_step(packet.steps.last)
+        if packet.epochs:
+            run.epochs.extend(packet.epochs)
+            self.runs.update_live(run)
+
+    def _on_diverged(self, ev) -> None:
+        where = f"in node '{ev.node_id}' " if ev.node_id else ""
+        self.banner.setText(
+            f"<b>Training diverged</b> at step {ev.step} (epoch {ev.epoch + 1}) {where}"
+            f"during the {ev.phase} pass (loss {ev.loss:g}). Training stopped; the weights "
+            f"are those before this step.<br><b>Try:</b> {ev.advice}."
+        )
+        self.banner.show()
+        self.run.note = f"diverged at step {ev.step}"
+        if self.plots is not None and ev.node_id:
+            self.plots.highlight_node(ev.node_id)
+        self.diverged_at.emit(ev.node_id)
+
+    def _on_finished(self, done) -> None:
+        run = self.run
+        if done.reason == "stopped":
+            run.note = f"stopped at step {done.steps}"
+        text = f"{done.reason}: {done.epochs_done} epochs, {done.steps} steps, {done.seconds:.1f} s"
+        self.progress.end(text)
+        if done.reason == "finished":
+            self.progress.bar.setValue(self.progress.bar.maximum())
+        self.runs.set_runs(self.session.runs)
+        self.run_finished.emit(run)
+        if self._restart_pending:
+            self._restart_pending = False
+            self.start()
+
+    def _on_failed(self, exc) -> None:
+        self._restart_pending = False
+        if self.run is not None:
+            self.run.note = "failed"
+        self.progress.end(f"failed: {exc}")
+        self.runs.set_runs(self.session.runs)
+        errors.report_exception(exc)
+
+    # ------------------------------------------------------------ the graph
+    def on_graph_changed(self) -> None:
+        """The main window calls this after every graph edit."""
+        if not self.runner.active or self._graph_ack or self._restart_pending:
+            return
+        was_running = self.runner.state == "running"
+        self.runner.pause()
+        if self.ask_restart():
+            self._restart_pending = True
+            self.runner.stop()
+        else:
+            self._graph_ack = True
+            if was_running:
+                self.runner.resume()
+
+    def ask_restart(self) -> bool:
+        """True to restart with the edited network (tests replace this)."""
+        answer = QMessageBox.question(
+            self,
+            "bpstudio",
+            "The network changed during training. Restart training with the new network?\n"
+            "(No keeps training the network as it was when the run started.)",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    # -------------------------------------------------------------- controls
+    def _update_controls(self, state: str) -> None:
+        a = self.actions
+        a["start"].setText({"running": "Pause", "paused": "Resume"}.get(state, "Start"))
+        a["start"].setEnabled(state != "stopping")
+        a["step"].setEnabled(state in ("idle", "paused", "running"))
+        a["stop"].setEnabled(state in ("running", "paused"))
+        a["reset"].setEnabled(state == "idle")
