@@ -63,10 +63,11 @@ def _dense(b, pn, ins, out):
 
 def _conv(b, pn, ins, out):
     w, bias = b.param(pn.id, "weight"), b.param(pn.id, "bias", required=False)
-    (ph, pw), layer = pn.layer.padding, pn.layer
+    layer = pn.layer
+    (ph, pw) = layer.padding
     attrs = {"kernel_shape": list(layer.kernel), "strides": list(layer.stride)}
-    return b.op("Conv", [ins[0], w] + ([bias] if bias else []), out, pn.id, **attrs,
-                pads=[ph, pw, ph, pw])  # fmt: skip
+    attrs["pads"] = [ph, pw, ph, pw]  # begin (h, w), then end (h, w)
+    return b.op("Conv", [ins[0], w] + ([bias] if bias else []), out, pn.id, **attrs)
 
 
 def _pool(onnx_op: str, **extra):
