@@ -78,18 +78,19 @@ class Layer:
         flags = self.needs_input_grad
         return flags is None or bool(flags[i])
 
-    def _buf(self, key: str, shape: tuple, dtype=None):
+    def _buf(self, key: str, shape: tuple, dtype=None, zeroed: bool = False):
         """A scratch array for ``key``: reused across training batches of one shape.
 
-        Its contents are undefined; in eval mode it is always a fresh array.
+        Its contents are what the last user left, except that a ``zeroed`` buffer starts
+        out as zeros (for arrays whose untouched parts must stay zero). In eval mode it
+        is always a fresh array.
         """
         dtype = self.dtype if dtype is None else dtype
-        if not self.training:
-            return self.xp.empty(shape, dtype)
-        arr = self._cache.get(key)
+        arr = None if not self.training else self._cache.get(key)
         if arr is None or arr.shape != tuple(shape) or arr.dtype != dtype:
-            arr = self.xp.empty(shape, dtype)
-            self._cache[key] = arr
+            arr = (self.xp.zeros if zeroed else self.xp.empty)(shape, dtype)
+            if self.training:
+                self._cache[key] = arr
         return arr
 
     def __repr__(self) -> str:

@@ -2,6 +2,13 @@
 
 x: (N, C, H, W) -> y: (N, F, Ho, Wo), weight (F, C, kh, kw) as torch.nn.Conv2d,
 Ho = (H + 2*ph - kh) // sh + 1 (likewise Wo).
+
+Stride 1 (the common case) uses "wide rows": each padded image plane is read as one
+flat row of Hp*Wp numbers and output pixel (a, b) sits at a*Wp + b. A kernel offset
+(i, j) is then a shift by i*Wp + j, so every im2col row and every col2im addition is
+one contiguous run of L = (Ho-1)*Wp + Wo numbers instead of Ho short rows of Wo; the
+Wp - Wo columns between output rows are computed and thrown away (and their
+gradients are kept at zero). Other strides use the plain window view.
 """
 
 from __future__ import annotations
@@ -16,6 +23,11 @@ def out_size(size: int, k: int, s: int, p: int) -> int:
     return (size + 2 * p - k) // s + 1
 
 
+def offset_slice(i: int, s: int, n: int) -> slice:
+    """The input rows/cols that kernel offset ``i`` touches for ``n`` outputs, stride s."""
+    return slice(i, i + s * (n - 1) + 1, s)
+
+
 def window_view(xp, x, kh: int, kw: int, sh: int, sw: int, ho: int, wo: int):
     """(N, C, H, W) -> strided view (N, C, kh, kw, Ho, Wo) of every window; no copy.
 
@@ -28,9 +40,25 @@ def window_view(xp, x, kh: int, kw: int, sh: int, sw: int, ho: int, wo: int):
     )
 
 
-def offset_slice(i: int, s: int, n: int) -> slice:
-    """The input rows/cols that kernel offset ``i`` touches for ``n`` outputs, stride s."""
-    return slice(i, i + s * (n - 1) + 1, s)
+def wide_view(xp, xpad, kh: int, kw: int, length: int):
+    """Contiguous (N, C, Hp, Wp) -> view (N, C, kh, kw, length):
+    view[n, c, i, j, l] = flat plane[n, c][i*Wp + j + l]."""
+    n, c, hp, wp = xpad.shape
+    it = xpad.itemsize
+    return xp.lib.stride_tricks.as_strided(
+        xpad,
+        shape=(n, c, kh, kw, length),
+        strides=(c * hp * wp * it, hp * wp * it, wp * it, it, it),
+    )
+
+
+def wide_pixels(xp, wide, wp: int, ho: int, wo: int):
+    """(N, F, L) wide rows -> view (N, F, Ho, Wo) of the real output pixels."""
+    n, f, length = wide.shape
+    it = wide.itemsize
+    return xp.lib.stride_tricks.as_strided(
+        wide, shape=(n, f, ho, wo), strides=(f * length * it, length * it, wp * it, it)
+    )
 
 
 class Conv2D(Layer):
@@ -67,47 +95,76 @@ class Conv2D(Layer):
         if b is not None:
             self.params["bias"] = self._to_xp(b)
 
+    @property
+    def _wide(self) -> bool:
+        return self.stride == (1, 1)
+
     # ----------------------------------------------------------------- forward
     def _padded(self, x):
-        """x with zero borders; the border of the reused buffer stays zero."""
+        """x with zero borders, C-contiguous; the reused buffer's border stays zero."""
         ph, pw = self.padding
-        if not (ph or pw):
+        if not (ph or pw) and x.flags.c_contiguous:
             return x
         n, c, h, w = x.shape
-        xp_ = self._buf("xpad", (n, c, h + 2 * ph, w + 2 * pw))
-        if not self.training or self._cache.get("xpad_zeroed") is not xp_:
-            xp_.fill(0)
-            self._cache["xpad_zeroed"] = xp_
-        xp_[:, :, ph : ph + h, pw : pw + w] = x
-        return xp_
+        xpad = self._buf("xpad", (n, c, h + 2 * ph, w + 2 * pw), zeroed=True)
+        xpad[:, :, ph : ph + h, pw : pw + w] = x
+        return xpad
+
+    def _im2col(self, x):
+        """x (N, C, H, W) -> cols (N, C*kh*kw, P): P = Ho*Wo, or L wide-row positions."""
+        n, c = x.shape[:2]
+        (kh, kw), (sh, sw) = self.kernel, self.stride
+        ho, wo = self._out_hw(x.shape)
+        xpad = self._padded(x)
+        if self._wide:
+            length = (ho - 1) * xpad.shape[3] + wo
+            cols = self._buf("cols", (n, c, kh, kw, length))
+            cols[...] = wide_view(self.xp, xpad, kh, kw, length)
+        else:
+            cols = self._buf("cols", (n, c, kh, kw, ho, wo))
+            cols[...] = window_view(self.xp, xpad, kh, kw, sh, sw, ho, wo)
+        return cols.reshape(n, c * kh * kw, -1)
+
+    def _out_hw(self, x_shape):
+        _, ho, wo = self.output_shape([x_shape[1:]])
+        return ho, wo
 
     def forward(self, xs):
         x = xs[0]
-        n, c, h, w = x.shape
-        (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
-        ho, wo = out_size(h, kh, sh, ph), out_size(w, kw, sw, pw)
-        xpad = self._padded(x)
-        cols = self._buf("cols", (n, c, kh, kw, ho, wo))
-        cols[...] = window_view(self.xp, xpad, kh, kw, sh, sw, ho, wo)
-        cols = cols.reshape(n, c * kh * kw, ho * wo)
+        n, f = x.shape[0], self.filters
+        ho, wo = self._out_hw(x.shape)
+        cols = self._im2col(x)
         self._cols, self._in_shape = cols, x.shape
-        wmat = self.params["weight"].reshape(self.filters, -1)
-        y = self._buf("y", (n, self.filters, ho * wo))
-        self.xp.matmul(wmat, cols, out=y)  # (F, K) @ (N, K, P) -> (N, F, P): NCHW directly
+        y = self._buf("y", (n, f, cols.shape[2]))
+        # (F, K) @ (N, K, P) -> (N, F, P): channels-first output without a transpose.
+        self.xp.matmul(self.params["weight"].reshape(f, -1), cols, out=y)
         if self.use_bias:
             y += self.params["bias"][:, None]
-        return y.reshape(n, self.filters, ho, wo)
+        if self._wide:
+            return wide_pixels(self.xp, y, x.shape[3] + 2 * self.padding[1], ho, wo)
+        return y.reshape(n, f, ho, wo)
 
     # ---------------------------------------------------------------- backward
+    def _dy_rows(self, dy):
+        """dy (N, F, Ho, Wo) in the layout of the forward's columns: (N, F, P)."""
+        n, f, ho, wo = dy.shape
+        if not self._wide:
+            return dy.reshape(n, f, -1)
+        wp = self._in_shape[3] + 2 * self.padding[1]
+        # The thrown-away columns must hold zero gradient: never written, zero from birth.
+        rows = self._buf("dy_rows", (n, f, self._cols.shape[2]), zeroed=True)
+        wide_pixels(self.xp, rows, wp, ho, wo)[...] = dy
+        return rows
+
     def backward(self, dy):
         xp, cols = self.xp, self._cols
-        n, f = dy.shape[:2]
-        dy3 = dy.reshape(n, f, -1)
-        per_sample = self._buf("dw_n", (n, f, cols.shape[1]))
+        f = self.filters
+        dy3 = self._dy_rows(dy)
+        per_sample = self._buf("dw_n", (dy.shape[0], f, cols.shape[1]))
         xp.matmul(dy3, cols.transpose(0, 2, 1), out=per_sample)
         xp.sum(per_sample, axis=0, out=self.grads["weight"].reshape(f, -1))
         if self.use_bias:
-            xp.sum(dy3, axis=(0, 2), out=self.grads["bias"])
+            xp.sum(dy, axis=(0, 2, 3), out=self.grads["bias"])
         if not self._wants_grad(0):
             return [None]
         dcols = self._buf("dcols", cols.shape)
@@ -115,16 +172,23 @@ class Conv2D(Layer):
         return [self._col2im(dcols, dy.shape[2:])]
 
     def _col2im(self, dcols, out_hw):
-        """(N, C*kh*kw, Ho*Wo) -> dx (N, C, H, W): one slice-add per kernel offset."""
+        """(N, C*kh*kw, P) -> dx (N, C, H, W): one slice-add per kernel offset."""
         n, c, h, w = self._in_shape
         (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
-        ho, wo = out_hw
-        d6 = dcols.reshape(n, c, kh, kw, ho, wo)
         dxp = self._buf("dxpad", (n, c, h + 2 * ph, w + 2 * pw))
         dxp.fill(0)
-        for i in range(kh):
-            for j in range(kw):
-                dxp[:, :, offset_slice(i, sh, ho), offset_slice(j, sw, wo)] += d6[:, :, i, j]
+        if self._wide:
+            d5 = dcols.reshape(n, c, kh, kw, -1)
+            target = wide_view(self.xp, dxp, kh, kw, d5.shape[4])
+            for i in range(kh):
+                for j in range(kw):
+                    target[:, :, i, j] += d5[:, :, i, j]
+        else:
+            ho, wo = out_hw
+            d6 = dcols.reshape(n, c, kh, kw, ho, wo)
+            for i in range(kh):
+                for j in range(kw):
+                    dxp[:, :, offset_slice(i, sh, ho), offset_slice(j, sw, wo)] += d6[:, :, i, j]
         return dxp[:, :, ph : ph + h, pw : pw + w]
 
     def __repr__(self):

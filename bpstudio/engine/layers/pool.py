@@ -33,12 +33,25 @@ class _Pool2D(Layer):
         return (c, (h - kh) // sh + 1, (w - kw) // sw + 1)
 
     def _offsets(self, x_shape):
-        """Yield (k, rows, cols): offset index and the slices it reads for every window."""
+        """[(rows, cols)] per kernel offset, row-major: the input each offset reads."""
         (kh, kw), (sh, sw) = self.size, self.stride
         _, ho, wo = self.output_shape([x_shape[1:]])
-        for i in range(kh):
-            for j in range(kw):
-                yield i * kw + j, offset_slice(i, sh, ho), offset_slice(j, sw, wo)
+        return [
+            (offset_slice(i, sh, ho), offset_slice(j, sw, wo)) for i in range(kh) for j in range(kw)
+        ]
+
+    def _tiles(self, x_shape) -> bool:
+        """True when the windows cover the input exactly once (stride = size, no rest)."""
+        (kh, kw), (sh, sw) = self.size, self.stride
+        h, w = x_shape[2:]
+        return (kh, kw) == (sh, sw) and h % kh == 0 and w % kw == 0
+
+    def _dx(self, x_shape):
+        """The input-gradient buffer, zeroed unless every entry will be written."""
+        dx = self._buf("dx", x_shape)
+        if not self._tiles(x_shape):
+            dx.fill(0)
+        return dx
 
     def __repr__(self):
         return f"{type(self).__name__}(size={list(self.size)}, stride={list(self.stride)})"
@@ -50,33 +63,39 @@ class MaxPool2D(_Pool2D):
 
     def forward(self, xs):
         x, xp = xs[0], self.xp
-        n, c = x.shape[:2]
-        y, arg = None, None
-        for k, rows, cols in self._offsets(x.shape):
-            v = x[:, :, rows, cols]
-            if y is None:
-                y = self._buf("y", v.shape)
-                y[...] = v
-                arg = self._buf("arg", v.shape, dtype="uint8")
-                arg.fill(0)
-                continue
-            better = xp.greater(v, y, out=self._buf("better", v.shape, dtype=bool))
-            xp.maximum(y, v, out=y)
-            # strict '>' keeps the first maximum on ties; copyto, not a mask scatter
-            xp.copyto(arg, k, where=better)
-        self._arg, self._x_shape = arg, x.shape
+        (r0, c0), *rest = self._offsets(x.shape)
+        y = self._buf("y", x[:, :, r0, c0].shape)
+        if rest:
+            xp.maximum(x[:, :, r0, c0], x[:, :, rest[0][0], rest[0][1]], out=y)
+        else:
+            y[...] = x[:, :, r0, c0]
+        for rows, cols in rest[1:]:
+            xp.maximum(y, x[:, :, rows, cols], out=y)
+        self._x, self._y = x, y
         return y
 
     def backward(self, dy):
-        xp = self.xp
-        dx = self._buf("dx", self._x_shape)
-        dx.fill(0)
-        hit = self._buf("hit", dy.shape, dtype=bool)
-        part = self._buf("part", dy.shape)
-        for k, rows, cols in self._offsets(self._x_shape):
-            xp.equal(self._arg, k, out=hit)
-            xp.multiply(dy, hit, out=part)
-            dx[:, :, rows, cols] += part
+        # Which offset held the maximum is recovered here, not recorded in forward
+        # (a masked store per offset costs more than these comparisons): offset k wins
+        # where it equals the maximum and no earlier offset did.
+        xp, x, y = self.xp, self._x, self._y
+        tiles = self._tiles(x.shape)
+        dx = self._dx(x.shape)
+        hit = self._buf("hit", y.shape, dtype=bool)
+        taken = self._buf("taken", y.shape, dtype=bool)
+        offsets = self._offsets(x.shape)
+        for k, (rows, cols) in enumerate(offsets):
+            xp.equal(x[:, :, rows, cols], y, out=hit)
+            if k == 0:
+                taken[...] = hit
+            else:
+                xp.greater(hit, taken, out=hit)  # hit and not taken
+                if k < len(offsets) - 1:
+                    xp.logical_or(taken, hit, out=taken)
+            if tiles:
+                xp.multiply(dy, hit, out=dx[:, :, rows, cols])
+            else:
+                dx[:, :, rows, cols] += dy * hit
         return [dx]
 
 
@@ -86,7 +105,7 @@ class AvgPool2D(_Pool2D):
     def forward(self, xs):
         x = xs[0]
         y = None
-        for _, rows, cols in self._offsets(x.shape):
+        for rows, cols in self._offsets(x.shape):
             v = x[:, :, rows, cols]
             if y is None:
                 y = self._buf("y", v.shape)
@@ -98,10 +117,13 @@ class AvgPool2D(_Pool2D):
         return y
 
     def backward(self, dy):
-        dx = self._buf("dx", self._x_shape)
-        dx.fill(0)
+        dx = self._dx(self._x_shape)
+        tiles = self._tiles(self._x_shape)
         share = self._buf("share", dy.shape)
         self.xp.multiply(dy, 1.0 / (self.size[0] * self.size[1]), out=share)
-        for _, rows, cols in self._offsets(self._x_shape):
-            dx[:, :, rows, cols] += share
+        for rows, cols in self._offsets(self._x_shape):
+            if tiles:
+                dx[:, :, rows, cols] = share
+            else:
+                dx[:, :, rows, cols] += share
         return [dx]
