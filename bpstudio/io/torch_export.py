@@ -27,7 +27,8 @@ from bpstudio.io.weights import save_weights
 # Names the generated code uses itself, and nn.Module's public attributes (a node
 # called "eval" must not shadow Module.eval).
 _RESERVED = {
-    "x", "self", "torch", "nn", "F", "Path", "load_file", "normalize", "shift", "scale",
+    "x", "self", "torch", "nn", "F", "Path", "load_file", "save_file", "save_model",
+    "load_model", "Model", "normalize", "shift", "scale",
     "training", "T_destination", "add_module", "apply", "bfloat16", "buffers",
     "call_super_init", "children", "compile", "cpu", "cuda", "double", "dump_patches",
     "eval", "extra_repr", "float", "forward", "get_buffer", "get_extra_state",
@@ -195,7 +196,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 from torch import nn
 
 WEIGHTS = "{weights}"
@@ -235,6 +236,13 @@ def load_model(path=None) -> Model:
     if missing or result.unexpected_keys:
         raise RuntimeError(f"{{path}}: missing {{missing}}, unexpected {{result.unexpected_keys}}")
     return model.eval()
+
+
+def save_model(model: Model, path) -> None:
+    """Write ``model``'s weights under bpstudio's names, so bpstudio can load them back."""
+    names = {{v: k for k, v in WEIGHT_NAMES.items()}}
+    state = model.state_dict()
+    save_file({{names[k]: state[k].detach().float().contiguous() for k in names}}, str(path))
 
 
 if __name__ == "__main__":

@@ -71,3 +71,19 @@ def test_awkward_node_ids_become_identifiers(tmp_path):
     py, _ = export_torch(tmp_path / "odd.py", net.state_dict(), meta)
     x = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
     np.testing.assert_allclose(run_generated(py, x), net.predict(x), atol=1e-5, rtol=0)
+
+
+def test_weights_come_back_from_pytorch(tmp_path):
+    from bpstudio.io.weights import load_into_network
+
+    case = CASES["cnn_images"](tmp_path)
+    py, _ = export_torch(tmp_path / "model.py", case.network.state_dict(), case.metadata)
+    module = import_generated(py)
+    model = module.load_model()
+    with torch.no_grad():
+        model.fc.bias += 1.0  # "fine-tuned in PyTorch"
+    module.save_model(model, tmp_path / "back.safetensors")
+    report = load_into_network(case.network, tmp_path / "back.safetensors")
+    assert report.ok
+    np.testing.assert_allclose(run_generated(py, case.raw) + 1.0, case.network.predict(case.x),
+                               atol=1e-4)  # fmt: skip
