@@ -1,0 +1,177 @@
+"""The decision boundary as a live heatmap with the data on top, and per-unit thumbnails.
+
+Drawn from a ShadowNetwork (a private numpy copy of the weights), so it can refresh
+while the worker trains. ``request()`` asks for a redraw; redraws happen at most
+``MAX_HZ`` times per second.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bpstudio.errors import BpError
+from bpstudio.viz.boundary import (
+    CLASS_COLORS,
+    decision_image,
+    grid_over,
+    hidden_units,
+    is_planar,
+    probability_rgb,
+    value_rgb,
+)
+from bpstudio.viz.shadow import ShadowNetwork, ensure_network
+
+MAX_HZ = 4.0
+RESOLUTION = 120
+THUMB = 28  # grid points per side of a unit thumbnail
+THUMB_PX = 44
+
+
+def pixmap_of(rgb: np.ndarray, size: int | None = None) -> QPixmap:
+    """(H, W, 3) uint8, row 0 at the bottom -> a QPixmap (row 0 at the top)."""
+    img = np.ascontiguousarray(rgb[::-1])
+    h, w, _ = img.shape
+    q = QImage(img.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+    pm = QPixmap.fromImage(q)
+    return pm.scaled(size, size) if size else pm
+
+
+class BoundaryView(QWidget):
+    def __init__(self, model, parent=None):
+        super().__init__(parent)
+        self.model = model
+        self.shadow = ShadowNetwork()
+        self.updates = 0  # how many times the image was redrawn (tests read it)
+        self.probs: np.ndarray | None = None
+        self._last = 0.0
+        self._timer = QTimer(self, singleShot=True, timeout=self.redraw)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setAspectLocked(True)
+        self.plot.getPlotItem().hideButtons()
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.train_pts = pg.ScatterPlotItem(size=6, pen=pg.mkPen("w", width=0.6))
+        self.val_pts = pg.ScatterPlotItem(size=7, pen=pg.mkPen("k", width=1.2))
+        self.plot.addItem(self.train_pts)
+        self.plot.addItem(self.val_pts)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.thumbs = QWidget()
+        self.thumb_grid = QGridLayout(self.thumbs)
+        self.thumb_grid.setSpacing(3)
+        scroll = QScrollArea()
+        scroll.setWidget(self.thumbs)
+        scroll.setWidgetResizable(True)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.plot)
+        split.addWidget(scroll)
+        split.setSizes([420, 220])
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.note)
+        lay.addWidget(split, 1)
+
+    # -------------------------------------------------------------- refreshing
+    def request(self, *_args) -> None:
+        """Redraw soon, at most MAX_HZ times per second (safe to call per packet)."""
+        if self._timer.isActive():
+            return
+        wait = max(0.0, 1.0 / MAX_HZ - (time.monotonic() - self._last))
+        self._timer.start(int(wait * 1000))
+
+    def redraw(self) -> bool:
+        self._last = time.monotonic()
+        session = self.model.session
+        ds = session.dataset
+        try:
+            ensure_network(session)
+            net = self.shadow.sync(session) if ds is not None else None
+        except BpError as exc:
+            self.note.setText(str(exc))
+            return False
+        if net is None:
+            self.note.setText("Load data and build the network to see its decision boundary.")
+            return False
+        if not is_planar(net):
+            shape = list(net.shapes[net.input_id])
+            self.note.setText(
+                f"The decision boundary needs 2 input features; this data has {shape}."
+            )
+            return False
+        self._draw(net, ds)
+        return True
+
+    def _draw(self, net, ds) -> None:
+        pts = ds.x_train if len(ds.x_val) == 0 else np.concatenate([ds.x_train, ds.x_val])
+        grid = grid_over(pts, RESOLUTION)
+        self.probs = decision_image(net, grid)
+        task = net.loss_fn.task
+        if task == "regression":
+            rgb = value_rgb(self.probs[..., 0] - np.median(self.probs[..., 0]))
+        else:
+            rgb = probability_rgb(self.probs)
+        x0, x1, y0, y1 = grid.extent
+        self.image.setImage(rgb, levels=(0, 255))
+        self.image.setRect(x0, y0, x1 - x0, y1 - y0)
+        self._scatter(self.train_pts, ds.x_train, ds.y_train, task)
+        self._scatter(self.val_pts, ds.x_val, ds.y_val, task)
+        self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        self._thumbnails(net, grid_over(pts, THUMB))
+        self.updates += 1
+        what = "class probabilities" if task != "regression" else "predicted value"
+        self.note.setText(
+            f"Model {what} over the (normalised) input plane; dots: training data, "
+            "black rings: validation. Below: what each hidden unit computes."
+        )
+
+    @staticmethod
+    def _scatter(item, x, y, task) -> None:
+        if x is None or len(x) == 0:
+            item.setData([], [])
+            return
+        if task == "regression":
+            brushes = [pg.mkBrush(60, 60, 60, 200)] * len(x)
+        else:
+            cols = CLASS_COLORS[np.asarray(y).reshape(-1).astype(int) % len(CLASS_COLORS)]
+            brushes = [pg.mkBrush(int(r), int(g), int(b), 230) for r, g, b in cols]
+        item.setData(x=x[:, 0], y=x[:, 1], brush=brushes)
+
+    def _thumbnails(self, net, grid) -> None:
+        units = hidden_units(net, grid, max_units=16)
+        acts = {k: v for k, v in units.items() if _is_activation(net, k)} or units
+        while self.thumb_grid.count():
+            w = self.thumb_grid.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        for row, (nid, maps) in enumerate(acts.items()):
+            name = QLabel(nid)
+            name.setMinimumWidth(48)
+            self.thumb_grid.addWidget(name, row, 0)
+            for j, m in enumerate(maps):
+                lab = QLabel()
+                lab.setPixmap(pixmap_of(value_rgb(m - _centre(m)), THUMB_PX))
+                lab.setToolTip(f"{nid} unit {j}: min {m.min():.3g}, max {m.max():.3g}")
+                self.thumb_grid.addWidget(lab, row, j + 1)
+
+
+def _is_activation(net, node_id: str) -> bool:
+    node = next(n for n in net.nodes if n.id == node_id)
+    return type(node.layer).__name__ in ("ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU")
+
+
+def _centre(m: np.ndarray) -> float:
+    """The unit's midpoint: 0.5 for sigmoid-like ranges, else 0 (the sign matters)."""
+    lo, hi = float(m.min()), float(m.max())
+    return 0.5 if lo > 0 and hi < 1 else 0.0

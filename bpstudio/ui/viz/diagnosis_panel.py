@@ -1,0 +1,114 @@
+"""The diagnosis list: what stops the network learning, where, and what to try.
+
+Findings come from the training's StatsEvents (live, throttled by the trainer) or
+from "Diagnose now", which runs one pass on a training batch when no run trains.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+
+from bpstudio.errors import BpError
+from bpstudio.viz.diagnosis import (
+    diagnose,
+    diagnose_network,
+    findings_by_node,
+    layout_of,
+    signals_from_stats,
+)
+from bpstudio.viz.shadow import ShadowNetwork
+
+NAMES = {
+    "vanishing": "Vanishing gradients",
+    "exploding": "Exploding gradients",
+    "dead_relu": "Dead ReLUs",
+    "saturated": "Saturated activations",
+    "non_finite": "NaN / Inf",
+}
+
+
+def findings_html(findings) -> str:
+    if not findings:
+        return (
+            "<p style='color:#15803d'><b>✓ No problem found.</b> Gradients reach every layer "
+            "within two orders of magnitude; no dead or saturated units.</p>"
+        )
+    parts = []
+    for f in findings:
+        colour = "#b91c1c" if f.severity == "error" else "#b45309"
+        remedies = "".join(f"<li>{r}</li>" for r in f.remedies)
+        parts.append(
+            f"<p><b style='color:{colour}'>{NAMES.get(f.kind, f.kind)}</b> "
+            f"<span style='color:#64748b'>({', '.join(f.nodes)})</span><br>{f.message}</p>"
+            f"<p style='margin-left:8px'>Try:</p><ul>{remedies}</ul>"
+        )
+    return "".join(parts)
+
+
+class DiagnosisPanel(QWidget):
+    """Signal ``findingsChanged(dict)``: node id -> findings, for the graph badges."""
+
+    findingsChanged = Signal(object)
+
+    def __init__(self, model, parent=None):
+        super().__init__(parent)
+        self.model = model
+        self.busy = False
+        self.findings: list = []
+        self._layout = None
+        self._shadow = ShadowNetwork()
+        self.run_btn = QPushButton("Diagnose now")
+        self.run_btn.setToolTip("One forward and backward pass on a training batch")
+        self.source = QLabel("")
+        self.source.setStyleSheet("color: #64748b")
+        self.text = QTextBrowser()
+        top = QHBoxLayout()
+        top.addWidget(self.run_btn)
+        top.addWidget(self.source, 1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.text, 1)
+        self.run_btn.clicked.connect(self.diagnose_now)
+        self.text.setHtml("<p style='color:#64748b'>Train, or press Diagnose now.</p>")
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.run_btn.setEnabled(not busy)
+        if busy and self.model.session.network is not None:
+            self._layout = layout_of(self.model.session.network)
+
+    def show_findings(self, findings, source: str) -> None:
+        self.findings = list(findings)
+        self.source.setText(source)
+        self.text.setHtml(findings_html(self.findings))
+        self.findingsChanged.emit(findings_by_node(self.findings))
+
+    def on_stats(self, stats) -> None:
+        """A StatsEvent from the running trainer."""
+        net = self.model.session.network
+        if net is None or stats is None:
+            return
+        if self._layout is None or len(self._layout) != len(net.nodes):
+            self._layout = layout_of(net)
+        found = diagnose(signals_from_stats(stats, self._layout))
+        self.show_findings(found, f"live, step {stats.step}")
+
+    def diagnose_now(self) -> bool:
+        """One pass on up to 256 training rows, on a private copy of the network."""
+        session = self.model.session
+        try:
+            if session.dataset is None:
+                raise BpError("Load the data first (Dataset panel).")
+            if session.network is None or session.network_stale:
+                session.build_network()
+            net = self._shadow.sync(session)
+        except BpError as exc:
+            self.source.setText(str(exc))
+            return False
+        ds = session.dataset
+        idx = np.random.default_rng(0).permutation(len(ds.x_train))[:256]
+        found = diagnose_network(net, ds.x_train[idx], ds.y_train[idx])
+        self.show_findings(found, f"one pass on {len(idx)} training rows")
+        return True

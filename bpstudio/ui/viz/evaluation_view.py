@@ -1,0 +1,217 @@
+"""Evaluation views: confusion matrix, misclassified samples, predicted vs true.
+
+Computed on a ShadowNetwork copy (eval mode), so it may refresh during training.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bpstudio.errors import BpError
+from bpstudio.ui.viz.boundary_view import pixmap_of
+from bpstudio.viz.evaluation import (
+    class_count,
+    confusion_matrix,
+    evaluate_split,
+    image_of,
+    misclassified,
+    regression_fit,
+)
+from bpstudio.viz.shadow import ShadowNetwork, ensure_network
+
+MAX_HZ = 1.0
+MAX_WRONG = 48
+
+
+def _table() -> QTableWidget:
+    t = QTableWidget()
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return t
+
+
+class EvaluationView(QWidget):
+    def __init__(self, model, parent=None):
+        super().__init__(parent)
+        self.model = model
+        self.shadow = ShadowNetwork()
+        self.result = None
+        self.matrix: np.ndarray | None = None
+        self.wrong: np.ndarray | None = None
+        self._last = 0.0
+        self._timer = QTimer(self, singleShot=True, timeout=self.evaluate)
+        self.split = QComboBox()
+        self.split.addItems(["validation", "training"])
+        self.run_btn = QPushButton("Evaluate")
+        self.summary = QLabel()
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Split:"))
+        top.addWidget(self.split)
+        top.addWidget(self.run_btn)
+        top.addWidget(self.summary, 1)
+        self.tabs = QTabWidget()
+        self.confusion = _table()
+        self.wrong_table = _table()
+        self.wrong_images = QWidget()
+        self.wrong_grid = QGridLayout(self.wrong_images)
+        scroll = QScrollArea()
+        scroll.setWidget(self.wrong_images)
+        scroll.setWidgetResizable(True)
+        self.scatter_plot = pg.PlotWidget(background="w")
+        self.scatter_plot.setLabel("bottom", "true")
+        self.scatter_plot.setLabel("left", "predicted")
+        self.scatter = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(0, 114, 178, 150), pen=None)
+        self.diagonal = pg.PlotDataItem(
+            pen=pg.mkPen("#94a3b8", width=1.5, style=Qt.PenStyle.DashLine)
+        )
+        self.scatter_plot.addItem(self.diagonal)
+        self.scatter_plot.addItem(self.scatter)
+        self.tabs.addTab(self.confusion, "Confusion matrix")
+        self.tabs.addTab(self.wrong_table, "Misclassified rows")
+        self.tabs.addTab(scroll, "Misclassified images")
+        self.tabs.addTab(self.scatter_plot, "Predicted vs true")
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.tabs, 1)
+        self.run_btn.clicked.connect(self.evaluate)
+        self.split.currentTextChanged.connect(lambda _: self.evaluate())
+
+    def request(self, *_args) -> None:
+        """Re-evaluate soon, at most MAX_HZ times per second."""
+        if self.isVisible() and not self._timer.isActive():
+            wait = max(0.0, 1.0 / MAX_HZ - (time.monotonic() - self._last))
+            self._timer.start(int(wait * 1000))
+
+    # ------------------------------------------------------------ evaluating
+    def evaluate(self) -> bool:
+        self._last = time.monotonic()
+        session = self.model.session
+        ds = session.dataset
+        try:
+            ensure_network(session)
+            net = self.shadow.sync(session) if ds is not None else None
+        except BpError as exc:
+            self.summary.setText(str(exc))
+            return False
+        if net is None:
+            self.summary.setText("Load data and build the network first.")
+            return False
+        x, y = (ds.x_val, ds.y_val) if self.split.currentText() == "validation" else (
+            ds.x_train, ds.y_train)  # fmt: skip
+        if len(x) == 0:
+            self.summary.setText(f"The {self.split.currentText()} split is empty.")
+            return False
+        self.result = ev = evaluate_split(net, x, y, ds.class_names)
+        if ev.is_classification:
+            self._show_classes(ev, x, ds)
+        else:
+            self._show_regression(ev)
+        return True
+
+    def _show_classes(self, ev, x, ds) -> None:
+        k = class_count(ev)
+        names = list(ev.class_names or [str(i) for i in range(k)])
+        self.matrix = confusion_matrix(ev.y, ev.pred, k)
+        self._fill_confusion(names)
+        self.wrong = misclassified(ev, MAX_WRONG)
+        self._fill_wrong_rows(x, names, ds.feature_names)
+        images = x.ndim == 4
+        if images:
+            self._fill_wrong_images(x, names)
+        self._tab_visibility(classes=True, images=images)
+        n_wrong = int(np.sum(ev.pred != ev.y))
+        self.summary.setText(f"accuracy {ev.accuracy:.1%} · {n_wrong} of {len(ev.y)} wrong")
+
+    def _show_regression(self, ev) -> None:
+        fit = regression_fit(ev)
+        self.scatter.setData(x=fit.true, y=fit.pred)
+        lo = float(min(fit.true.min(), fit.pred.min()))
+        hi = float(max(fit.true.max(), fit.pred.max()))
+        self.diagonal.setData([lo, hi], [lo, hi])
+        self._tab_visibility(classes=False, images=False)
+        r2 = "–" if fit.r2 is None else f"{fit.r2:.3f}"
+        self.summary.setText(f"MAE {fit.mae:.4g} · RMSE {fit.rmse:.4g} · R² {r2}")
+
+    def _tab_visibility(self, classes: bool, images: bool) -> None:
+        for i, on in enumerate((classes, classes, images, not classes)):
+            self.tabs.setTabVisible(i, on)
+        if not self.tabs.isTabVisible(self.tabs.currentIndex()):
+            self.tabs.setCurrentIndex(0 if classes else 3)
+
+    # --------------------------------------------------------------- tables
+    def _fill_confusion(self, names: list[str]) -> None:
+        m, t = self.matrix, self.confusion
+        t.setRowCount(len(names))
+        t.setColumnCount(len(names))
+        t.setHorizontalHeaderLabels([f"pred {n}" for n in names])
+        t.setVerticalHeaderLabels([f"true {n}" for n in names])
+        rows = np.maximum(m.sum(axis=1, keepdims=True), 1)
+        for i in range(len(names)):
+            for j in range(len(names)):
+                item = QTableWidgetItem(str(int(m[i, j])))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                share = m[i, j] / rows[i, 0]
+                base = (0, 114, 178) if i == j else (213, 94, 0)
+                c = [int(255 - (255 - b) * share * 0.85) for b in base]
+                item.setBackground(QBrush(QColor(*c)))
+                item.setToolTip(f"true {names[i]}, predicted {names[j]}: {share:.0%} of the row")
+                t.setItem(i, j, item)
+
+    def _fill_wrong_rows(self, x, names, feature_names) -> None:
+        ev, t = self.result, self.wrong_table
+        flat = x.ndim == 2
+        feats = list(feature_names or [])[:6] if flat else []
+        head = ["row", "true", "predicted", "confidence", *feats]
+        t.clear()
+        t.setColumnCount(len(head))
+        t.setHorizontalHeaderLabels(head)
+        t.setRowCount(len(self.wrong))
+        for r, i in enumerate(self.wrong):
+            cells = [
+                str(int(i)),
+                names[ev.y[i]],
+                names[ev.pred[i]],
+                f"{ev.probs[i, ev.pred[i]]:.1%}",
+            ]
+            cells += [f"{v:.3g}" for v in x[i, : len(feats)]] if flat else []
+            for c, text in enumerate(cells):
+                t.setItem(r, c, QTableWidgetItem(text))
+
+    def _fill_wrong_images(self, x, names) -> None:
+        ev = self.result
+        while self.wrong_grid.count():
+            w = self.wrong_grid.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        for n, i in enumerate(self.wrong):
+            cell = QLabel()
+            cell.setPixmap(pixmap_of(image_of(x[i])[::-1], 64))
+            cell.setToolTip(f"row {int(i)}: true {names[ev.y[i]]}, predicted {names[ev.pred[i]]}")
+            caption = QLabel(f"{names[ev.y[i]]} → {names[ev.pred[i]]}")
+            caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            box = QWidget()
+            lay = QVBoxLayout(box)
+            lay.setContentsMargins(2, 2, 2, 2)
+            lay.addWidget(cell)
+            lay.addWidget(caption)
+            self.wrong_grid.addWidget(box, n // 8, n % 8)

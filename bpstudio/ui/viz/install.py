@@ -1,0 +1,147 @@
+"""Plugs the backprop views into the main window: docks, the graph overlay, the runner.
+
+``install_viz(window)`` uses the window's extension points only (``add_dock``,
+``scene``, ``view``, ``model``); it finds the TrainingRunner among the window's
+children once the window is built (or take ``VizController.attach_runner``).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, QTimer
+
+from bpstudio.ui.training.runner import TrainingRunner
+from bpstudio.ui.viz.boundary_view import BoundaryView
+from bpstudio.ui.viz.diagnosis_panel import DiagnosisPanel
+from bpstudio.ui.viz.evaluation_view import EvaluationView
+from bpstudio.ui.viz.legend import CornerPin, FlowLegend
+from bpstudio.ui.viz.overlay import FlowOverlay
+from bpstudio.ui.viz.step_panel import StepPanel
+from bpstudio.viz.flow import frame_from_stats, frame_from_step
+
+Area = Qt.DockWidgetArea
+BUSY_STATES = ("running", "stopping")
+
+
+class VizController(QObject):
+    """Routes frames, findings and refresh requests between the views."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        model = window.model
+        self.model = model
+        self.runner: TrainingRunner | None = None
+        self.last_stats = None
+        self.overlay = FlowOverlay(window.scene, self)
+        self.legend = FlowLegend()
+        self.pin = CornerPin(window.view, self.legend)
+        self.steps = StepPanel(model)
+        self.diagnosis = DiagnosisPanel(model)
+        self.boundary = BoundaryView(model)
+        self.evaluation = EvaluationView(model)
+        self._docks(window)
+        self._wire()
+
+    def _docks(self, window) -> None:
+        bottom, right = Area.BottomDockWidgetArea, Area.RightDockWidgetArea
+        self.docks = {
+            "steps": window.add_dock("Backprop steps", self.steps, bottom, "backpropStepsDock"),
+            "diagnosis": window.add_dock("Diagnosis", self.diagnosis, bottom, "diagnosisDock"),
+            "boundary": window.add_dock(
+                "Decision boundary", self.boundary, right, "decisionBoundaryDock"
+            ),
+            "evaluation": window.add_dock("Evaluation", self.evaluation, right, "evaluationDock"),
+        }
+        window.tabifyDockWidget(self.docks["steps"], self.docks["diagnosis"])
+        self.docks["steps"].raise_()
+
+    def _wire(self) -> None:
+        self.steps.frameChanged.connect(self.show_frame)
+        self.steps.stepped.connect(self._weights_changed)
+        self.diagnosis.findingsChanged.connect(self.overlay.show_findings)
+        self.legend.enabledChanged.connect(self.overlay.set_enabled)
+        self.legend.modeChanged.connect(self._mode_changed)
+        self.model.projectReplaced.connect(self._project_replaced)
+        self.model.datasetChanged.connect(self._weights_changed)
+        self.model.graphChanged.connect(self._graph_changed)
+        self.docks["boundary"].visibilityChanged.connect(self._boundary_shown)
+
+    # ------------------------------------------------------------------ runner
+    def attach_runner(self, runner: TrainingRunner) -> None:
+        if runner is self.runner:
+            return
+        self.runner = runner
+        runner.packet.connect(self.on_packet)
+        runner.state_changed.connect(self.on_state)
+
+    def find_runner(self) -> None:
+        runners = self.window.findChildren(TrainingRunner)
+        if runners:
+            self.attach_runner(runners[0])
+
+    def on_packet(self, packet) -> None:
+        if packet.stats is not None:
+            self.last_stats = packet.stats
+            self.show_frame(frame_from_stats(packet.stats, self.legend.mode), "training")
+            self.diagnosis.on_stats(packet.stats)
+            self.boundary.request()
+        if packet.epochs:
+            self.evaluation.request()
+
+    def on_state(self, state: str) -> None:
+        busy = state in BUSY_STATES
+        self.steps.set_busy(busy)
+        self.diagnosis.set_busy(busy)
+        if state in ("idle", "paused"):
+            self._weights_changed()
+
+    # ----------------------------------------------------------------- frames
+    def show_frame(self, frame, source: str = "") -> None:
+        if frame.mode != self.legend.mode:
+            self.legend.blockSignals(True)
+            self.legend.set_mode(frame.mode)
+            self.legend.blockSignals(False)
+        self.overlay.show_frame(frame)
+        self.legend.set_frame(frame, source)
+        self.pin.place()
+
+    def _mode_changed(self, mode: str) -> None:
+        st = self.steps.step
+        if self.runner is not None and self.runner.state in BUSY_STATES and self.last_stats:
+            self.show_frame(frame_from_stats(self.last_stats, mode), "training")
+        elif st is not None and st.phase is not None:
+            self.show_frame(frame_from_step(st, mode), f"step-through: {st.phase}")
+        elif self.last_stats is not None:
+            self.show_frame(frame_from_stats(self.last_stats, mode), "training")
+
+    # ---------------------------------------------------------------- changes
+    def _weights_changed(self, *_args) -> None:
+        self.boundary.request()
+        self.evaluation.request()
+
+    def _boundary_shown(self, visible: bool) -> None:
+        if visible:
+            self.boundary.request()
+
+    def _graph_changed(self) -> None:
+        session = self.model.session
+        if self.steps.step is not None and session.network_stale:
+            self.steps.reset("The graph changed: start a new batch.")
+        # the overlay may need items for new nodes and edges
+        QTimer.singleShot(0, lambda: self.overlay.show_frame(self.overlay.frame))
+
+    def _project_replaced(self) -> None:
+        self.steps.reset()
+        self.last_stats = None
+        self.overlay.show_frame(None)
+        self.overlay.show_findings({})
+        self.legend.set_frame(None)
+        self._weights_changed()
+
+
+def install_viz(window) -> VizController:
+    """Add the backprop views to ``window``; returns their controller."""
+    ctl = VizController(window)
+    window.viz = ctl
+    QTimer.singleShot(0, ctl.find_runner)
+    return ctl

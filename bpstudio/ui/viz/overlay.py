@@ -1,0 +1,194 @@
+"""Activations and gradients painted on the graph editor, and diagnosis badges.
+
+The overlay adds its own child items to the editor's node and edge items (a coloured
+halo behind each node, a coloured stroke under each edge, a value label, a badge), so
+the editor's items need no knowledge of it. Colours come from a Qt-free FlowFrame.
+"""
+
+from __future__ import annotations
+
+import shiboken6
+from PySide6.QtCore import QObject, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QGraphicsEllipseItem,
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsSimpleTextItem,
+)
+
+from bpstudio.viz.flow import FlowFrame
+
+HALO = 7.0  # px the halo extends beyond the node box
+Stack = QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent
+
+
+def alive(item) -> bool:
+    """False once the scene deleted the item (``scene.clear()`` on another project)."""
+    return shiboken6.isValid(item) and item.scene() is not None
+
+
+def _node_size(item) -> tuple[float, float]:
+    r = item.shape().boundingRect()
+    return r.width(), r.height()
+
+
+class NodeFlow:
+    """A node's halo (behind it) and magnitude label (to its right)."""
+
+    def __init__(self, node_item):
+        w, h = _node_size(node_item)
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(-HALO, -HALO, w + 2 * HALO, h + 2 * HALO), 12, 12)
+        self.halo = QGraphicsPathItem(path, node_item)
+        self.halo.setFlag(Stack)
+        self.halo.setPen(QPen(Qt.PenStyle.NoPen))
+        self.label = QGraphicsSimpleTextItem(node_item)
+        font = QFont()
+        font.setPointSizeF(8)
+        self.label.setFont(font)
+        self.label.setPos(w + HALO + 4, h / 2 - 8)
+
+    def show(self, colour: QColor | None, text: str) -> None:
+        self.halo.setVisible(colour is not None)
+        self.label.setVisible(bool(text))
+        if colour is not None:
+            self.halo.setBrush(QBrush(colour))
+        self.label.setText(text)
+
+    def remove(self) -> None:
+        for item in (self.halo, self.label):
+            if alive(item):
+                item.scene().removeItem(item)
+
+
+class EdgeFlow(QGraphicsPathItem):
+    """A wide coloured stroke under an edge; its tooltip is the tensor's statistics."""
+
+    def __init__(self, edge_item):
+        super().__init__(edge_item)
+        self.setFlag(Stack)
+        self.setAcceptHoverEvents(True)
+        self.edge_item = edge_item
+        self.setPath(edge_item.path())
+
+    def follow(self) -> None:
+        if self.path() != self.edge_item.path():
+            self.setPath(self.edge_item.path())
+
+
+class DiagnosisBadge(QGraphicsEllipseItem):
+    """A round mark at a node's top-left corner; the tooltip lists findings and remedies."""
+
+    def __init__(self, node_item):
+        super().__init__(-10, -10, 20, 20, node_item)
+        self.setPos(2, 2)
+        self.setZValue(4)
+        self.setPen(QPen(QColor("#ffffff"), 1.5))
+        mark = QGraphicsSimpleTextItem("∇", self)
+        font = QFont()
+        font.setBold(True)
+        font.setPointSizeF(9)
+        mark.setFont(font)
+        mark.setBrush(QBrush(QColor("#ffffff")))
+        r = mark.boundingRect()
+        mark.setPos(-r.width() / 2, -r.height() / 2)
+
+    def show_findings(self, findings) -> None:
+        error = any(f.severity == "error" for f in findings)
+        self.setBrush(QBrush(QColor("#b91c1c" if error else "#d97706")))
+        parts = []
+        for f in findings:
+            parts.append(f.message + "\nTry: " + "; ".join(f.remedies))
+        self.setToolTip("\n\n".join(parts))
+
+
+class FlowOverlay(QObject):
+    """Paints FlowFrames and diagnosis findings on a GraphScene (``scene.nodes``,
+    ``scene.edges``); ``clear()`` removes everything it added."""
+
+    def __init__(self, scene, parent=None):
+        super().__init__(parent)
+        self.scene = scene
+        self.frame: FlowFrame | None = None
+        self.enabled = True
+        self._nodes: dict = {}
+        self._edges: dict = {}
+        self._badges: dict = {}
+        self._findings: dict = {}
+        scene.changed.connect(self._follow_edges)
+
+    # ------------------------------------------------------------------ flow
+    def show_frame(self, frame: FlowFrame | None) -> None:
+        self.frame = frame
+        self._paint()
+
+    def set_enabled(self, on: bool) -> None:
+        self.enabled = on
+        self._paint()
+
+    def _paint(self) -> None:
+        self._drop_stale()
+        frame = self.frame if self.enabled else None
+        for nid, item in self.scene.nodes.items():
+            flow = self._nodes.get(nid)
+            if flow is None:
+                flow = self._nodes[nid] = NodeFlow(item)
+            if frame is None:
+                flow.show(None, "")
+                continue
+            value = frame.values.get(nid)
+            colour = QColor(*frame.color(nid)) if value is not None else None
+            sign = "|a|" if frame.mode == "forward" else "∇"
+            flow.show(colour, f"{sign} {value:.2g}" if value is not None else "")
+        for key, item in self.scene.edges.items():
+            stroke = self._edges.get(key)
+            if stroke is None:
+                stroke = self._edges[key] = EdgeFlow(item)
+            stroke.follow()
+            stroke.setVisible(frame is not None and key[0] in frame.values)
+            if frame is not None:
+                pen = QPen(QColor(*frame.color(key[0])), 7)
+                pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+                stroke.setPen(pen)
+                stroke.setToolTip(frame.edge_tip(*key))
+                item.setToolTip(frame.edge_tip(*key))
+
+    def _follow_edges(self, _regions=None) -> None:
+        for stroke in self._edges.values():
+            if alive(stroke):
+                stroke.follow()
+
+    def _drop_stale(self) -> None:
+        """Forget items whose node or edge left the scene (edits, another project)."""
+        for nid in [n for n, f in self._nodes.items() if not alive(f.halo)]:
+            del self._nodes[nid]
+        for key in [k for k, e in self._edges.items() if not alive(e)]:
+            del self._edges[key]
+        for nid in [n for n, b in self._badges.items() if not alive(b)]:
+            del self._badges[nid]
+
+    # ------------------------------------------------------------- diagnosis
+    def show_findings(self, by_node: dict) -> None:
+        """node id -> findings; nodes not named lose their badge."""
+        self._drop_stale()
+        self._findings = dict(by_node)
+        for nid, item in self.scene.nodes.items():
+            badge = self._badges.get(nid)
+            found = by_node.get(nid)
+            if found and badge is None:
+                badge = self._badges[nid] = DiagnosisBadge(item)
+            if badge is not None:
+                badge.setVisible(bool(found))
+                if found:
+                    badge.show_findings(found)
+
+    def badge_of(self, node_id: str):
+        b = self._badges.get(node_id)
+        return b if b is not None and b.isVisible() else None
+
+    def halo_colour(self, node_id: str) -> QColor | None:
+        flow = self._nodes.get(node_id)
+        if flow is None or not flow.halo.isVisible():
+            return None
+        return flow.halo.brush().color()

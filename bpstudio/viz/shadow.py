@@ -1,0 +1,42 @@
+"""A private host copy of the session's network, for pictures and evaluation.
+
+While training, the worker thread owns the live network: its layers reuse output
+buffers, so a forward pass from another thread would corrupt the step in flight.
+Views therefore draw with a ShadowNetwork: the same graph compiled on numpy, whose
+weights are refreshed from ``state_dict()`` copies (a read only; taken between two
+updates it may mix them, which a picture tolerates).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bpstudio.graph.compile import compile_graph
+
+
+def ensure_network(session) -> None:
+    """Build the session's network from its seed when data is loaded and none exists yet
+    (what training would do first), so views can show the untrained model."""
+    if session.network is None and session.dataset is not None:
+        session.build_network()
+
+
+class ShadowNetwork:
+    """``sync(session)`` -> a numpy Network with the live weights, or None."""
+
+    def __init__(self):
+        self.net = None
+        self._key = None
+
+    def sync(self, session):
+        live = getattr(session, "network", None)
+        if live is None or session.network_stale:
+            return None
+        key = (id(live), tuple(live.shapes.items()))
+        if key != self._key:
+            shape = live.shapes[live.input_id]
+            net = compile_graph(session.project.graph, shape, xp=np, dtype=np.float32)
+            net.build(shape, np.random.default_rng(0))
+            self.net, self._key = net, key
+        self.net.load_state_dict(live.state_dict(), strict=True)
+        return self.net
