@@ -27,7 +27,7 @@ def open_model(project, weights_path, strict: bool = True):
 
     tensors, metadata = load_weights(weights_path)
     graph = project.graph.to_dict()
-    if not metadata.get("input_shape"):
+    if not metadata.get("input_shape") or metadata.get("transform") is None:
         metadata = _metadata_from_data(project, graph)
     metadata = {**metadata, "graph": graph, "task": loss_task(graph) or metadata.get("task")}
     shape = tuple(int(s) for s in metadata["input_shape"])

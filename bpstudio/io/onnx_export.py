@@ -160,7 +160,8 @@ def build_model(tensors: dict[str, np.ndarray], metadata: dict) -> onnx.ModelPro
     model.ir_version = min(model.ir_version, 9)  # readable by onnxruntime releases from 1.16
     helper.set_model_props(model, _props(metadata))
     onnx.checker.check_model(model, full_check=True)
-    return model
+    # Recorded intermediate shapes let viewers (Netron) label every edge.
+    return onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
 
 
 def _emit(b: _Builder, pn: PlanNode, ins: list[str], out: str) -> str:

@@ -56,6 +56,9 @@ def test_model_contract(tmp_path):
     ops = [n.op_type for n in model.graph.node]
     assert ops[:2] == ["Sub", "Div"]  # the normalisation comes first
     assert "Erf" in ops and "Dropout" not in ops
+    shapes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim[1:]]
+              for v in model.graph.value_info}  # fmt: skip
+    assert shapes["fc1"] == [8] and shapes["normalized"] == [5]  # edges labelled in Netron
 
 
 def test_dag_leaves_out_nodes_off_the_loss_path(tmp_path):
