@@ -25,6 +25,7 @@ from bpstudio.ui import dialogs
 from bpstudio.ui.dataset_preview import DataPreview
 from bpstudio.ui.dataset_sources import SOURCES, SourcePages
 from bpstudio.ui.errors import guarded, show_error
+from bpstudio.ui.preview_data import csv_columns
 
 NORMALIZE = ("none", "standard", "minmax")
 
@@ -177,6 +178,8 @@ class DatasetPanel(QWidget):
             raise BpError(f"{p.name}: not a CSV file, an .npz file or a folder of images")
         self.source.setCurrentIndex(self.source.findData(key))
         self.pages.set_path(key, self._stored_path(p))
+        if key == "csv":  # the target choice needs the header now (the last column first)
+            self.pages.set_columns(csv_columns(p), self.model.project.data.get("target"))
         self.apply()
 
     def _stored_path(self, p: Path) -> str:

@@ -59,7 +59,7 @@ class MainWindow(FileActions, QMainWindow):
         self.scene = GraphScene(self.model, self)
         self.view = GraphView(self.scene, self)
         self.setCentralWidget(self.view)
-        self.view.filesDropped.connect(guarded(self.open_paths))
+        self.view.filesDropped.connect(self.open_paths)
         self.scene.addRequested.connect(guarded(self.show_add_menu))
         self.model.projectReplaced.connect(lambda: QTimer.singleShot(0, self.view.fit))
 
@@ -76,6 +76,9 @@ class MainWindow(FileActions, QMainWindow):
         self.add_dock("Dataset", self.dataset_panel, Area.RightDockWidgetArea, "datasetDock")
         self.resizeDocks([self.docks["paletteDock"]], [190], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["inspectorDock"]], [400], Qt.Orientation.Horizontal)
+        from bpstudio.ui.viz.install import install_viz
+
+        install_viz(self)  # backprop views: step-through, diagnosis, boundary, evaluation
 
     def add_dock(self, title: str, widget, area=Area.RightDockWidgetArea, object_name: str = ""):
         """Add ``widget`` in a dock (listed in View, its place saved); returns the dock."""
@@ -185,12 +188,12 @@ class MainWindow(FileActions, QMainWindow):
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    @guarded
     def dropEvent(self, event):
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         event.acceptProposedAction()
         self.open_paths(paths)
 
+    @guarded
     def open_paths(self, paths: list[str]) -> None:
         """A dropped project opens; a dropped CSV, .npz or folder becomes the data."""
         for path in paths[:1]:

@@ -74,7 +74,7 @@ class ProjectModel(QObject):
         super().__init__(parent)
         self.session = session
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda _: self._emit_modified())
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.load_error: Exception | None = None
         self._restored = False
         self._analysis: Analysis | None = None
@@ -116,6 +116,9 @@ class ProjectModel(QObject):
         self._restored = False
         self.undo_stack.setClean()
         self._emit_modified()
+
+    def _clean_changed(self, clean: bool) -> None:
+        self._emit_modified()  # a method, not a lambda: disconnected when the model dies
 
     def _emit_modified(self) -> None:
         self.modifiedChanged.emit(self.is_modified())

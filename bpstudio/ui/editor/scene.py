@@ -88,7 +88,9 @@ class GraphScene(QGraphicsScene):
 
     # -------------------------------------------------------------- selection
     def selected_node_ids(self) -> list[str]:
-        return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]
+        """Selected node ids in the graph's node order."""
+        chosen = {i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)}
+        return [nid for nid in self.model.graph.nodes if nid in chosen]
 
     def selected_edges(self) -> list[tuple[str, str]]:
         return [i.key for i in self.selectedItems() if isinstance(i, EdgeItem)]
