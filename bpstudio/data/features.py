@@ -18,11 +18,13 @@ from . import images, npz, tabular
 from .csv import read_table
 from .dataset import Features
 from .normalize import apply_normalizer
+from .oneline import one_line, one_line_errors
 from .targets import targets_from_names
 
 LISTED_ROWS = 10
 
 
+@one_line_errors
 def load_features(spec: dict, transform: dict, path) -> Features:
     """path (CSV, .npz, image folder or file) -> Features, encoded as in training."""
     path = Path(path).expanduser()
@@ -36,6 +38,7 @@ def load_features(spec: dict, transform: dict, path) -> Features:
     if feats.x.shape[1:] != shape:
         raise DataError(f"{path.name}: samples have shape {feats.x.shape[1:]}, model needs {shape}")
     apply_normalizer(feats.x, transform.get("normalize", {"method": "none"}), path.name)
+    feats.messages = [one_line(m) for m in feats.messages]
     return feats
 
 

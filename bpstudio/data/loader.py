@@ -11,11 +11,13 @@ from bpstudio.errors import DataError
 
 from .dataset import Dataset
 from .normalize import apply_normalizer, fit_normalizer
+from .oneline import one_line, one_line_errors
 from .sources import RAW
 from .split import split_indices
 from .targets import encode_targets
 
 
+@one_line_errors
 def load_dataset(
     spec: dict,
     base_dir: Path,
@@ -67,7 +69,7 @@ def load_dataset(
         feature_names=enc.feature_names,
         input_shape=tuple(enc.x.shape[1:]),
         transform=transform,
-        messages=raw.messages + enc.messages,
+        messages=[one_line(m) for m in raw.messages + enc.messages],
     )
 
 

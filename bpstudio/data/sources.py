@@ -17,6 +17,7 @@ from bpstudio.errors import DataError
 
 from . import images, npz, synthetic, tabular
 from .csv import read_table
+from .fit import fit_encode
 
 
 @dataclass
@@ -61,8 +62,7 @@ def raw_csv(spec: dict, base_dir: Path, task, progress, cancel) -> Raw:
     del kinds[target]
 
     def encode(train: np.ndarray) -> Encoded:
-        cols, msgs = tabular.fit_columns(df, kinds, train, path.name)
-        x, _ = tabular.encode_columns(df, cols)
+        cols, x, msgs = fit_encode(df, kinds, train, path.name)
         transform = {"source": "csv", "target": target, "columns": cols}
         return Encoded(x, tabular.feature_names(cols), transform, msgs)
 

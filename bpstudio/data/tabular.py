@@ -1,10 +1,7 @@
 """Table columns -> float32 features: numeric as they are, text as one-hot blocks.
 
-Missing-value policy: a missing numeric value becomes the training split's mean of that
-column, a missing text value its most frequent training category; the counts go to the
-messages. Infinite (or float32-overflowing) numbers are refused, naming the column. The
-fitted description of every column (kind, categories, fill value) is JSON-able and is
-what ``encode_columns`` replays for prediction.
+Column kinds, feature names, and ``encode_columns``, which replays fitted columns
+(``fit.fit_encode`` fits them on the training rows) on new data for prediction.
 """
 
 from __future__ import annotations
@@ -14,7 +11,6 @@ import pandas as pd
 
 from bpstudio.errors import DataError
 
-MAX_CATEGORIES = 1000
 _F32_MAX = float(np.finfo(np.float32).max)
 
 
@@ -54,54 +50,6 @@ def _clean_text(s: pd.Series) -> pd.Series:
     text = s[s.notna()].map(lambda v: str(v).strip())
     s[text.index] = text.where(text != "", np.nan)
     return s
-
-
-def fit_columns(df: pd.DataFrame, kinds: dict[str, str], train: np.ndarray, where: str):
-    """Fit fill values and categories on the training rows -> (columns, messages)."""
-    columns, messages = [], []
-    for col, kind in kinds.items():
-        s = df[col]
-        n_missing = int(s.isna().sum())
-        if kind == "numeric":
-            entry = _fit_numeric(s, train, f"{where}: column '{col}'")
-            how = f"the training mean {entry['fill']:.6g}"
-        else:
-            entry = _fit_text(s, train, f"{where}: column '{col}'")
-            how = f"the most frequent value '{entry['fill']}'"
-        columns.append({"name": col, **entry})
-        if n_missing:
-            messages.append(f"{where}: filled {n_missing} missing values in '{col}' with {how}")
-    return columns, messages
-
-
-def _fit_numeric(s: pd.Series, train: np.ndarray, where: str) -> dict:
-    values = s.to_numpy(dtype=np.float64, na_value=np.nan)
-    if np.isinf(values).any() or (np.abs(values[np.isfinite(values)]) > _F32_MAX).any():
-        raise DataError(f"{where} holds infinite values")
-    known = values[train][~np.isnan(values[train])]
-    if known.size == 0:
-        known = values[~np.isnan(values)]
-    if known.size == 0:
-        raise DataError(f"{where} has no values")
-    return {"kind": "numeric", "fill": float(known.mean())}
-
-
-def _fit_text(s: pd.Series, train: np.ndarray, where: str) -> dict:
-    present = s.dropna()
-    if present.empty:
-        raise DataError(f"{where} has no values")
-    categories = sorted(present.unique().tolist())
-    if len(categories) > MAX_CATEGORIES:
-        raise DataError(
-            f"{where} has {len(categories)} distinct text values, too many to one-hot "
-            f"(limit {MAX_CATEGORIES}); leave it out of 'features'"
-        )
-    counts = s.iloc[train].value_counts()
-    if counts.empty:
-        counts = present.value_counts()
-    # Most frequent; ties broken by the sorted category order, so fits are reproducible.
-    top = counts[counts == counts.max()].index.tolist()
-    return {"kind": "text", "categories": categories, "fill": min(top)}
 
 
 def feature_names(columns: list[dict]) -> list[str]:

@@ -30,6 +30,8 @@ def infer_task(raw: np.ndarray) -> str:
         return "classification"
     if raw.ndim != 1 or raw.size == 0:
         return "regression"
+    if np.any(np.mod(raw[:1000], 1) != 0):  # fractions up front: skip sorting a big target
+        return "regression"
     vals = np.unique(raw)
     if len(vals) <= MAX_AUTO_CLASSES and np.all(np.mod(vals, 1) == 0):
         return "classification"

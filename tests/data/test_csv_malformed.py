@@ -85,3 +85,13 @@ def test_latin1_after_the_sample_is_reread(tmp_path, monkeypatch):
     assert "café" in d.class_names
     assert any("Latin-1" in m for m in d.messages)
     assert np.isfinite(d.x_train).all()
+
+
+def test_line_breaks_in_values_and_names_stay_escaped(tmp_path):
+    rows = "".join(f"{i},{i % 2}\n" for i in range(9))
+    path = write(tmp_path, "t.csv", '"x\ny",y\n' + rows + '"multi\nline",1\n')
+    with pytest.raises(DataError) as info:
+        load_csv(path)
+    assert "\n" not in str(info.value) and "\\n" in str(info.value)
+    d = load_csv(write(tmp_path, "u.csv", 'a,y\n"p\nq",0\n?,1\n'))
+    assert all("\n" not in m for m in d.messages) and d.feature_names == ["a=p\nq"]
