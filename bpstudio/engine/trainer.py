@@ -128,30 +128,45 @@ class TrainData:
 
 
 def histogram(arr, bins: int) -> Histogram:
-    """Counts of a device array over its own range, computed where the array lives."""
-    flat = to_numpy(arr).ravel()
-    finite = flat[np.isfinite(flat)]
-    if finite.size == 0:
-        return Histogram(np.zeros(bins, np.int64), np.linspace(0, 1, bins + 1))
-    lo, hi = float(finite.min()), float(finite.max())
+    """Counts of ``arr`` over its own range: ``bins`` equal bins, the last one closed."""
+    flat = to_numpy(arr).ravel(order="K")  # memory order: a view even for transposes
+    lo, hi = (float(flat.min()), float(flat.max())) if flat.size else (math.nan, math.nan)
+    if not (math.isfinite(lo) and math.isfinite(hi)):  # NaN/Inf: only a diverging run
+        flat = flat[np.isfinite(flat)]
+        if flat.size == 0:
+            return Histogram(np.zeros(bins, np.int64), np.linspace(0, 1, bins + 1))
+        lo, hi = float(flat.min()), float(flat.max())
     if lo == hi:
         lo, hi = lo - 0.5, hi + 0.5
-    counts, edges = np.histogram(finite, bins=bins, range=(lo, hi))
-    return Histogram(counts.astype(np.int64), edges)
+    # Bin = floor((a - lo) * bins / (hi - lo)), counted by bincount: np.histogram's
+    # uniform-bin rule without its float64 temporaries and per-block copies (3x faster).
+    scaled = np.subtract(flat, lo)
+    scaled *= bins / (hi - lo)
+    idx = scaled.astype(np.intp)
+    np.clip(idx, 0, bins - 1, out=idx)  # the maximum belongs to the last bin
+    counts = np.bincount(idx, minlength=bins).astype(np.int64)
+    return Histogram(counts, np.linspace(lo, hi, bins + 1))
 
 
 def activation_stats(arr) -> ActivationStats:
-    a = to_numpy(arr).astype(np.float64, copy=False).ravel()
-    if a.size == 0:
+    """Summary of one activation tensor in its own dtype, with float64 sums: no
+    float64 copy of the whole tensor (the CNN's first activations are 400k values)."""
+    a = to_numpy(arr).ravel(order="K")  # a view where the layout allows one
+    n = a.size
+    if n == 0:
         return ActivationStats(0, 0, 0, 0, 0, 0, 0)
+    lo, hi = float(a.min()), float(a.max())
+    mean = float(a.sum(dtype=np.float64)) / n
+    centred = a - a.dtype.type(mean)
+    mag = np.abs(a)
     return ActivationStats(
-        mean=float(a.mean()),
-        std=float(a.std()),
-        mean_abs=float(np.abs(a).mean()),
-        frac_zero=float(np.mean(a == 0)),
-        frac_saturated=float(np.mean(np.abs(a) > 0.99)) if np.abs(a).max() <= 1 else 0.0,
-        min=float(a.min()),
-        max=float(a.max()),
+        mean=mean,
+        std=math.sqrt(float(np.vdot(centred, centred)) / n),
+        mean_abs=float(mag.sum(dtype=np.float64)) / n,
+        frac_zero=(n - int(np.count_nonzero(a))) / n,
+        frac_saturated=int(np.count_nonzero(mag > 0.99)) / n if max(-lo, hi) <= 1 else 0.0,
+        min=lo,
+        max=hi,
     )
 
 
@@ -308,20 +323,12 @@ class Trainer:
         # One host round trip per step: the loss and every gradient norm together.
         sq = [xp.vdot(g.ravel(), g.ravel()) for g in grads.values()]
         acc_arr = self._batch_correct(net.activations[net.output_id], yb)
-        host = to_numpy(
-            xp.stack(
-                [
-                    loss_arr.astype(xp.float64),
-                    *[s.astype(xp.float64) for s in sq],
-                    acc_arr.astype(xp.float64),
-                ]
-            )
-        )
+        host = self._to_host([loss_arr, *sq, acc_arr])
         loss = float(host[0])
         norms = {
             k: math.sqrt(v) if v >= 0 else math.nan for k, v in zip(grads, host[1:-1], strict=True)
         }
-        total = math.sqrt(float(np.sum(host[1:-1])))
+        total = math.sqrt(sum(host[1:-1]))
         if not (math.isfinite(loss) and math.isfinite(total)):
             return self._diverged(loss)
         acc = float(host[-1]) / int(yb.shape[0]) if self._is_class else None
@@ -329,6 +336,14 @@ class Trainer:
         self._update(grads)
         stats = self._stats(grads, before) if want_stats else None
         return loss, acc, norms, total, stats
+
+    def _to_host(self, scalars: list) -> list[float]:
+        """0-d device arrays as floats: on a GPU one stacked copy (one sync); NumPy's are
+        host scalars already, and stacking them would only add ~30 us of copies a step."""
+        xp = self.net.xp
+        if xp is np:
+            return [float(v) for v in scalars]
+        return to_numpy(xp.stack([v.astype(xp.float64) for v in scalars])).tolist()
 
     def _batch_correct(self, out, yb):
         xp = self.net.xp

@@ -1,0 +1,306 @@
+"""Training speed of the engine against PyTorch (CPU), as one table.
+
+    python3 benchmarks/bench_train.py [--quick] [--threads 1,2] [--json FILE]
+
+For each case (an MLP and a small CNN, see _models.py) the engine and PyTorch run in
+their own long-lived processes on the same synthetic data from the same initial weights;
+their first losses must agree. Epochs alternate between the two (engine, torch, engine,
+...) and the table shows medians, with each BLAS thread count asked for. Then: what the
+app's statistics cost, ``bpstudio train`` as a whole process against a plain PyTorch
+script, start-up times, and the NumPy matmul peak under each OpenBLAS kernel choice.
+Timings are never asserted anywhere: the machine is shared, read ratios as +-15%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the helper modules beside us
+
+import numpy as np  # noqa: E402
+from _measure import gemm_flops_per_sample, median, spread  # noqa: E402
+from _models import CASES  # noqa: E402
+from _process import startup_commands, thread_env, timed, write_case  # noqa: E402
+from _workers import serve  # noqa: E402
+
+LOSS_STEPS = 5
+ENGINE_MODES = ("trainer", "stats", "bare")
+
+
+def torch_version() -> str | None:
+    """torch's version without importing it here (it must not share our process)."""
+    try:
+        from importlib.metadata import version  # noqa: PLC0415
+
+        return version("torch")
+    except Exception:
+        return None
+
+
+class Worker:
+    """A framework's process; ``ask`` sends a command and returns its answer."""
+
+    def __init__(self, framework: str, case_key: str, samples: int):
+        ctx = mp.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=serve, args=(child, framework, case_key, samples))
+        self.proc.start()
+
+    def ask(self, *cmd):
+        self.conn.send(cmd)
+        status, value = self.conn.recv()
+        if status != "ok":
+            raise RuntimeError(value)
+        return value
+
+    def close(self) -> None:
+        self.conn.send(("quit",))
+        self.proc.join(timeout=30)
+
+
+# ------------------------------------------------------------------ in-process runs
+def run_case(case_key: str, args, with_torch: bool) -> dict:
+    """Loss agreement and interleaved epoch timings of one case, per thread count."""
+    case = CASES[case_key]
+    samples = case.samples // args.scale
+    engine = Worker("engine", case_key, samples)
+    torch = Worker("torch", case_key, samples) if with_torch else None
+    try:
+        out = {"samples": samples, "loss_diff": None, "threads": {}}
+        if torch is not None:
+            ours, theirs = engine.ask("losses", LOSS_STEPS), torch.ask("losses", LOSS_STEPS)
+            out["losses"] = [ours, theirs]
+            out["loss_diff"] = max(abs(a - b) for a, b in zip(ours, theirs, strict=True))
+        for threads in args.threads:
+            out["threads"][threads] = time_epochs(engine, torch, threads, args.repeats)
+        return out
+    finally:
+        engine.close()
+        if torch is not None:
+            torch.close()
+
+
+def time_epochs(engine: Worker, torch: Worker | None, threads: int, repeats: int) -> dict:
+    """Interleaved epochs (after one warm-up each): seconds per mode, and the peak."""
+    times = {m: [] for m in (*ENGINE_MODES, "torch")}
+    peaks = []
+    for r in range(repeats + 1):
+        for mode in ENGINE_MODES:
+            t = engine.ask("epoch", threads, mode)
+            if r:
+                times[mode].append(t)
+            if torch is not None and mode == "trainer":
+                t = torch.ask("epoch", threads, "")
+                if r:
+                    times["torch"].append(t)
+        peaks.append(engine.ask("peak", threads))
+    return {"times": times, "peak": median(peaks)}
+
+
+# ------------------------------------------------------------------ process runs
+def run_processes(args, with_torch: bool) -> dict:
+    """``bpstudio train`` vs the torch script, 3 epochs, 1 thread, interleaved runs."""
+    out = {}
+    env = thread_env(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        for key in args.cases:
+            case = CASES[key]
+            cmds = write_case(case, Path(tmp), case.samples // args.scale, 3, 1)
+            times = {"engine": [], "torch": []}
+            inner = {"engine": [], "torch": []}
+            error = None
+            for _ in range(args.process_repeats):
+                for fw in ("engine", "torch") if with_torch else ("engine",):
+                    try:
+                        seconds, last = timed(cmds[fw], env)
+                    except Exception as exc:
+                        error = f"{fw}: {exc}"
+                        continue
+                    times[fw].append(seconds)
+                    inner[fw].append(json.loads(last).get("seconds", float("nan")))
+            out[key] = {"times": times, "train_seconds": inner, "error": error}
+    return out
+
+
+def run_startup(repeats: int) -> dict:
+    out = {}
+    for name, cmd in startup_commands().items():
+        values = []
+        for _ in range(repeats):
+            try:
+                values.append(timed(cmd)[0])
+            except Exception as exc:
+                out[name] = str(exc)
+                break
+        else:
+            out[name] = median(values)
+    return out
+
+
+PEAK_SNIPPET = (
+    "import sys, threadpoolctl; sys.path.insert(0, sys.argv[1]); from _measure import "
+    "matmul_peak\nwith threadpoolctl.threadpool_limits(1):\n  p = matmul_peak()\n"
+    "print(threadpoolctl.threadpool_info()[0].get('architecture'), p)"
+)
+
+
+def run_coretypes() -> dict:
+    """1-thread matmul peak with the OpenBLAS kernel forced to Haswell, and auto-detected
+    (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset in that child process only)."""
+    out = {}
+    here = str(Path(__file__).resolve().parent)
+    for label, forced in (("OPENBLAS_CORETYPE=Haswell", True), ("auto-detected", False)):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OPENBLAS_")}
+        if forced:
+            env["OPENBLAS_CORETYPE"] = "Haswell"
+        proc = subprocess.run(
+            [sys.executable, "-c", PEAK_SNIPPET, here], capture_output=True, text=True, env=env
+        )
+        arch, _, peak = proc.stdout.strip().rpartition(" ")
+        out[label] = (arch, float(peak)) if proc.returncode == 0 else (proc.stderr[-200:], 0.0)
+    return out
+
+
+# ------------------------------------------------------------------------ report
+def machine() -> str:
+    cpu = platform.processor() or "cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    tv = torch_version() or "not installed"
+    core = os.environ.get("OPENBLAS_CORETYPE", "unset")
+    return (
+        f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+        f"NumPy {np.__version__}, torch {tv}; OPENBLAS_CORETYPE={core}"
+    )
+
+
+def print_speed(results: dict, args) -> None:
+    print("\n## Epoch time, engine (Trainer, no stats) vs PyTorch\n")
+    print(
+        "| case | threads | engine samples/s | torch samples/s | engine epoch s | "
+        "torch epoch s | engine/torch time | engine GFLOP/s (% of matmul peak) | "
+        "torch GFLOP/s | matmul peak GFLOP/s |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for key, res in results.items():
+        case, n = CASES[key], res["samples"]
+        flops = gemm_flops_per_sample(case) * n / 1e9
+        for threads, t in res["threads"].items():
+            te, tt = median(t["times"]["trainer"]), median(t["times"]["torch"])
+            peak = t["peak"]
+            ratio = f"{te / tt:.2f}x" if tt == tt else "-"
+            torch_rate = f"{n / tt:,.0f}" if tt == tt else "-"
+            torch_gf = f"{flops / tt:.1f}" if tt == tt else "-"
+            print(
+                f"| {case.name} b{case.batch}, {n:,} samples | {threads} | {n / te:,.0f} | "
+                f"{torch_rate} | {te:.3f} | {tt:.3f} | {ratio} | "
+                f"{flops / te:.1f} ({100 * flops / te / peak:.0f}%) | {torch_gf} | {peak:.0f} |"
+            )
+    print()
+    for key, res in results.items():
+        if res["loss_diff"] is not None:
+            ours, theirs = res["losses"]
+            print(
+                f"{CASES[key].name}: first {LOSS_STEPS} losses engine {ours[0]:.5f}..."
+                f"{ours[-1]:.5f}, torch {theirs[0]:.5f}...{theirs[-1]:.5f}; "
+                f"max |difference| {res['loss_diff']:.2e}"
+            )
+    if args.verbose:
+        for key, res in results.items():
+            for threads, t in res["threads"].items():
+                raw = ", ".join(f"{m} {spread(v)}" for m, v in t["times"].items())
+                print(f"  raw s, median (min-max): {key} {threads} threads: {raw}")
+
+
+def print_stats(results: dict) -> None:
+    print("\n## What the app's statistics cost (engine epoch seconds, medians)\n")
+    print(
+        "| case | threads | bare loop | Trainer, no stats | Trainer, grad norms + "
+        "histograms every 0.25 s | stats overhead | Trainer vs bare |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for key, res in results.items():
+        for threads, t in res["threads"].items():
+            bare, plain, stats = (median(t["times"][m]) for m in ("bare", "trainer", "stats"))
+            print(
+                f"| {CASES[key].name} | {threads} | {bare:.3f} | {plain:.3f} | {stats:.3f} | "
+                f"{100 * (stats / plain - 1):+.1f}% | {100 * (plain / bare - 1):+.1f}% |"
+            )
+
+
+def print_processes(results: dict) -> None:
+    print("\n## Whole process, 3 epochs, 1 thread: `bpstudio train` vs a PyTorch script\n")
+    print("| case | bpstudio train s | torch script s | ratio | training s (bpstudio / torch) |")
+    print("|---|---|---|---|---|")
+    for key, res in results.items():
+        te, tt = median(res["times"]["engine"]), median(res["times"]["torch"])
+        ie, it = median(res["train_seconds"]["engine"]), median(res["train_seconds"]["torch"])
+        ratio = f"{te / tt:.2f}x" if te == te and tt == tt else "-"
+        print(f"| {CASES[key].name} | {te:.2f} | {tt:.2f} | {ratio} | {ie:.2f} / {it:.2f} |")
+        if res["error"]:
+            print(f"\n(failed: {res['error']})\n")
+
+
+def print_startup(startup: dict, coretypes: dict) -> None:
+    print("\n## Start-up (median wall seconds of a fresh process)\n")
+    print("| command | seconds |\n|---|---|")
+    for name, v in startup.items():
+        print(f"| `{name}` | {v:.3f} |" if isinstance(v, float) else f"| `{name}` | {v} |")
+    print("\n## NumPy float32 matmul peak, 1 thread, by OpenBLAS kernel\n")
+    print("| setting | kernel | GFLOP/s |\n|---|---|---|")
+    for label, (arch, peak) in coretypes.items():
+        print(f"| {label} | {arch} | {peak:.0f} |")
+
+
+def parse(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="a fifth of the data, fewer repeats")
+    p.add_argument("--threads", default="1,2", help="BLAS thread counts, e.g. 1,2")
+    p.add_argument("--cases", default="mlp,cnn", help="comma-separated: mlp, cnn")
+    p.add_argument("--no-process", action="store_true", help="skip the whole-process runs")
+    p.add_argument("--json", help="also write every timing to this file")
+    p.add_argument("-v", "--verbose", action="store_true", help="raw timings too")
+    args = p.parse_args(argv)
+    args.threads = [int(t) for t in args.threads.split(",")]
+    args.cases = [c.strip() for c in args.cases.split(",")]
+    args.scale = 5 if args.quick else 1
+    args.repeats = 3 if args.quick else 5
+    args.process_repeats = 1 if args.quick else 3
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse(argv)
+    with_torch = torch_version() is not None
+    print(f"# bench_train{' --quick' if args.quick else ''}\n\n{machine()}")
+    results = {key: run_case(key, args, with_torch) for key in args.cases}
+    print_speed(results, args)
+    print_stats(results)
+    processes = {} if args.no_process else run_processes(args, with_torch)
+    if processes:
+        print_processes(processes)
+    startup, coretypes = run_startup(3 if args.quick else 5), run_coretypes()
+    print_startup(startup, coretypes)
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps({"speed": results, "process": processes, "startup": startup}, indent=1),
+            encoding="utf-8",
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
