@@ -8,6 +8,7 @@ Policy (every refusal is a one-line DataError naming the file):
 - missing values: empty, NA, N/A, NaN, null, None, ? (pandas' list plus '?');
 - a row with more fields than the header is an error naming its line; a shorter row's
   missing fields are missing values; NUL bytes mean a binary file.
+- quoting: the sniffer's quote character (" or '), doubled quotes inside quotes.
 Spec overrides: ``delimiter``, ``header`` (bool), ``encoding``.
 """
 
@@ -17,6 +18,7 @@ import codecs
 import csv
 import re
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -31,10 +33,18 @@ DELIMITERS = ",;\t|"
 _FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
+@dataclass
+class Dialect:
+    names: list[str]
+    header: bool
+    delimiter: str
+    quotechar: str
+    encoding: str
+
+
 def read_table(path: Path, spec: dict) -> tuple[pd.DataFrame, list[str]]:
     """path -> (DataFrame with one column per CSV column, messages)."""
-    names, header, delimiter, encoding = _dialect(path, spec)
-    df, messages = _read(path, names, header, delimiter, encoding)
+    df, messages = _read(path, _dialect(path, spec))
     if len(df) == 0:
         raise DataError(f"{path.name}: has a header but no data rows")
     return df, messages
@@ -42,20 +52,22 @@ def read_table(path: Path, spec: dict) -> tuple[pd.DataFrame, list[str]]:
 
 def read_columns(path: Path, spec: dict | None = None) -> list[str]:
     """The column names ``read_table`` would give, from the first lines only."""
-    return _dialect(Path(path), spec or {})[0]
+    return _dialect(Path(path), spec or {}).names
 
 
-def _dialect(path: Path, spec: dict) -> tuple[list[str], bool, str, str]:
-    """(column names, header?, delimiter, encoding) from the start of the file."""
+def _dialect(path: Path, spec: dict) -> Dialect:
+    """Column names, header, delimiter, quote character and encoding from the start."""
     sample = _sample(path)
     encoding = spec.get("encoding") or _guess_encoding(sample)
     lines = _first_lines(path, sample, encoding)
-    delimiter = spec.get("delimiter") or _sniff_delimiter(lines)
-    rows = _parse_rows(path, lines, delimiter)
+    delimiter, quotechar = _sniff(lines)
+    delimiter = spec.get("delimiter") or delimiter
+    rows = _parse_rows(path, lines, delimiter, quotechar)
     header = spec.get("header")
     if header is None:
-        header = _has_header(rows, lines, delimiter)
-    return _column_names(path, rows[0], bool(header)), bool(header), delimiter, encoding
+        header = _has_header(rows, lines)
+    names = _column_names(path, rows[0], bool(header))
+    return Dialect(names, bool(header), delimiter, quotechar, encoding)
 
 
 def _sample(path: Path) -> bytes:
@@ -102,8 +114,8 @@ def _first_lines(path: Path, sample: bytes, encoding: str) -> list[str]:
     return lines
 
 
-def _sniff_delimiter(lines: list[str]) -> str:
-    """The delimiter csv.Sniffer sees in the first lines, else ','."""
+def _sniff(lines: list[str]) -> tuple[str, str]:
+    """(delimiter, quote character) csv.Sniffer sees in the first lines, else (',', '"')."""
     text, size = [], 0
     for line in lines:
         if size and size + len(line) > SNIFF_CHARS:
@@ -111,16 +123,18 @@ def _sniff_delimiter(lines: list[str]) -> str:
         text.append(line)
         size += len(line)
     try:
-        return csv.Sniffer().sniff("\n".join(text), delimiters=DELIMITERS).delimiter
+        found = csv.Sniffer().sniff("\n".join(text), delimiters=DELIMITERS)
     except csv.Error:
-        return ","
+        return ",", '"'
+    return found.delimiter, found.quotechar if found.quotechar in "'\"" else '"'
 
 
-def _parse_rows(path: Path, lines: list[str], delimiter: str) -> list[list[str]]:
+def _parse_rows(path: Path, lines: list[str], delimiter: str, quote: str) -> list[list[str]]:
     """The first lines split into fields (quotes honoured)."""
     csv.field_size_limit(SAMPLE_BYTES)
     try:
-        rows = list(csv.reader(lines[:50], delimiter=delimiter, skipinitialspace=True))
+        reader = csv.reader(lines[:50], delimiter=delimiter, quotechar=quote, skipinitialspace=True)
+        rows = list(reader)
     except csv.Error as err:
         raise DataError(f"{path.name}: cannot parse as CSV ({err})") from None
     return [r for r in rows if r] or [[""]]
@@ -134,7 +148,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _has_header(rows: list[list[str]], lines: list[str], delimiter: str) -> bool:
+def _has_header(rows: list[list[str]], lines: list[str]) -> bool:
     """First row of labels above rows with numbers; all-text files ask the sniffer."""
     if any(_is_number(f) for f in rows[0]):
         return False
@@ -161,27 +175,27 @@ def _column_names(path: Path, first: list[str], header: bool) -> list[str]:
     return names
 
 
-def _read(path, names, header, delimiter, encoding) -> tuple[pd.DataFrame, list[str]]:
+def _read(path: Path, d: Dialect) -> tuple[pd.DataFrame, list[str]]:
     """pandas' C parser; a file that is not valid UTF-8 after all is re-read as Latin-1."""
-    messages = []
-    if encoding == "latin-1":
-        messages.append(f"{path.name}: not UTF-8, read as Latin-1")
+    latin = [f"{path.name}: not UTF-8, read as Latin-1"]
+    if d.encoding == "latin-1":
+        return _pandas(path, d, d.encoding), latin
     try:
-        return _pandas(path, names, header, delimiter, encoding), messages
+        return _pandas(path, d, d.encoding), []
     except UnicodeDecodeError:
-        messages.append(f"{path.name}: not UTF-8, read as Latin-1")
-        return _pandas(path, names, header, delimiter, "latin-1"), messages
+        return _pandas(path, d, "latin-1"), latin
 
 
-def _pandas(path, names, header, delimiter, encoding) -> pd.DataFrame:
+def _pandas(path: Path, d: Dialect, encoding: str) -> pd.DataFrame:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return pd.read_csv(
                 path,
-                sep=delimiter,
-                header=0 if header else None,
-                names=names,
+                sep=d.delimiter,
+                quotechar=d.quotechar,
+                header=0 if d.header else None,
+                names=d.names,
                 index_col=False,
                 encoding=encoding,
                 na_values=NA_VALUES,

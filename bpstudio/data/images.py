@@ -29,6 +29,7 @@ MAX_BYTES = 8 << 30  # refuse decoded sets larger than this instead of swapping
 LISTED = 20  # skipped files named one by one in the messages, then a count
 _CHUNK = 64  # files per task: small enough for smooth progress and quick cancel
 _WIDE = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")  # 16-bit / float modes
+_ROTATED = ("JPEG", "MPO", "TIFF", "WEBP", "HEIF")  # formats that carry EXIF orientation
 
 
 def is_hidden(path: Path) -> bool:
@@ -102,7 +103,11 @@ def decode_files(
     if len(files) * channels * size[0] * size[1] * 4 > MAX_BYTES:
         raise DataError(f"{root.name}: {len(files)} images of {size} need more than 8 GiB")
     x = np.empty((len(files), channels, *size), dtype=np.float32)
-    failed = _decode_all(files, x, size, color, progress, cancel, root)
+    # Pillow warns about palette transparency and odd EXIF; the filter is process-wide,
+    # so set it here once rather than racing catch_warnings in every worker thread.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        failed = _decode_all(files, x, size, color, progress, cancel, root)
     ok = np.setdiff1d(np.arange(len(files)), [i for i, _ in failed])
     if failed:
         x = x[ok]
@@ -115,7 +120,7 @@ def _first_size(files: list[Path], color: str) -> tuple[int, int]:
     for path in files:
         try:
             with Image.open(path) as im:
-                w, h = ImageOps.exif_transpose(im).size
+                w, h = (ImageOps.exif_transpose(im) if im.format in _ROTATED else im).size
             return h, w
         except Exception:  # noqa: BLE001 - any undecodable file is skipped (listed later)
             continue
@@ -127,7 +132,7 @@ def _decode_all(files, x, size, color, progress, cancel, root) -> list[tuple[int
     stop = threading.Event()
     chunks = [range(s, min(s + _CHUNK, len(files))) for s in range(0, len(files), _CHUNK)]
     failed, done = [], 0
-    workers = max(1, min(8, 2 * (os.cpu_count() or 1)))
+    workers = min(8, 4 * (os.cpu_count() or 1))  # decoding waits on I/O and zlib
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(_decode_chunk, files, r, x, size, color, stop) for r in chunks]
         try:
@@ -160,19 +165,18 @@ def _decode_chunk(files, indices, x, size, color, stop) -> list[tuple[int, str]]
 
 def decode_image(path: Path, size: tuple[int, int], color: str) -> np.ndarray:
     """One image -> float32 (C, H, W) in [0, 1] at ``size`` (H, W)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # palette-transparency and EXIF warnings
-        with Image.open(path) as im:
+    with Image.open(path) as im:
+        if im.format in _ROTATED:  # camera orientation; other formats rarely carry it
             im = ImageOps.exif_transpose(im)
-            wide = im.mode in _WIDE
-            if wide:
-                scale = 1.0 if im.mode == "F" else 65535.0
-                im = Image.fromarray(np.asarray(im, dtype=np.float32) / np.float32(scale))
-            else:
-                im = im.convert(COLORS[color])
-            if im.size != (size[1], size[0]):
-                im = im.resize((size[1], size[0]), Image.Resampling.BILINEAR)
-            arr = np.asarray(im, dtype=np.float32)
+        wide = im.mode in _WIDE
+        if wide:
+            scale = 1.0 if im.mode == "F" else 65535.0
+            im = Image.fromarray(np.asarray(im, dtype=np.float32) / np.float32(scale))
+        else:
+            im = im.convert(COLORS[color])
+        if im.size != (size[1], size[0]):
+            im = im.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+        arr = np.asarray(im, dtype=np.float32)
     arr = np.clip(arr, 0.0, 1.0) if wide else arr * np.float32(1 / 255)
     if arr.ndim == 2:
         arr = arr[None]

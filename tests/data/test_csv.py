@@ -164,3 +164,8 @@ def test_read_columns_reads_only_the_start(tmp_path):
 
     assert read_columns(write(tmp_path, "t.csv", "a;b;y\n1;2;3\n")) == ["a", "b", "y"]
     assert read_columns(write(tmp_path, "n.csv", "1,2\n3,4\n")) == ["col1", "col2"]
+
+
+def test_single_quotes_are_sniffed(tmp_path):
+    d = load_csv(write(tmp_path, "t.csv", "a,b,y\n'1,5',2,'p, q'\n'2,5',3,r\n'3',4,r\n"))
+    assert d.class_names == ["p, q", "r"]
