@@ -1,14 +1,17 @@
 """Read a CSV file into a pandas DataFrame: encoding, delimiter, header, quoting.
 
 Policy (every refusal is a one-line DataError naming the file):
-- encoding: UTF-8 (a BOM is skipped), else Latin-1 (said in the messages);
+- encoding: UTF-8 (a BOM is skipped), UTF-16 with a BOM, else Latin-1 (said in the
+  messages);
 - delimiter: ``csv.Sniffer`` on the first lines among , ; tab |, else ',';
 - header: present when the first row holds no numbers while a later row does (or, for
   an all-text file, when the sniffer thinks so); headerless columns are named col1..;
 - missing values: empty, NA, N/A, NaN, null, None, ? (pandas' list plus '?');
 - a row with more fields than the header is an error naming its line; a shorter row's
   missing fields are missing values; NUL bytes mean a binary file.
-- quoting: the sniffer's quote character (" or '), doubled quotes inside quotes.
+- quoting: the sniffer's quote character (" or '), doubled quotes inside quotes;
+- decimal commas ("1,5") when the delimiter is ';' and the numbers look that way;
+- columns with no header name and no values (a trailing delimiter) are dropped.
 Spec overrides: ``delimiter``, ``header`` (bool), ``encoding``.
 """
 
@@ -40,13 +43,20 @@ class Dialect:
     delimiter: str
     quotechar: str
     encoding: str
+    decimal: str = "."
+    unnamed: tuple[str, ...] = ()  # names given to blank header fields (or no header)
 
 
 def read_table(path: Path, spec: dict) -> tuple[pd.DataFrame, list[str]]:
     """path -> (DataFrame with one column per CSV column, messages)."""
-    df, messages = _read(path, _dialect(path, spec))
+    dialect = _dialect(path, spec)
+    df, messages = _read(path, dialect)
     if len(df) == 0:
         raise DataError(f"{path.name}: has a header but no data rows")
+    empty = [c for c in dialect.unnamed if df[c].isna().all()]
+    if empty:
+        df = df.drop(columns=empty)
+        messages.append(f"{path.name}: ignored {len(empty)} empty columns without a name")
     return df, messages
 
 
@@ -67,7 +77,20 @@ def _dialect(path: Path, spec: dict) -> Dialect:
     if header is None:
         header = _has_header(rows, lines)
     names = _column_names(path, rows[0], bool(header))
-    return Dialect(names, bool(header), delimiter, quotechar, encoding)
+    unnamed = tuple(n for n, f in zip(names, rows[0], strict=False) if not header or not f.strip())
+    decimal = "," if delimiter == ";" and _decimal_commas(rows[1:] if header else rows) else "."
+    return Dialect(names, bool(header), delimiter, quotechar, encoding, decimal, unnamed)
+
+
+_DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")
+
+
+def _decimal_commas(rows: list[list[str]]) -> bool:
+    """Some field reads '1,5' and none reads '1.5': European number format."""
+    fields = [f.strip() for row in rows for f in row]
+    return any(_DECIMAL_COMMA.match(f) for f in fields) and not any(
+        _is_number(f) and "." in f for f in fields
+    )
 
 
 def _sample(path: Path) -> bytes:
@@ -83,7 +106,7 @@ def _sample(path: Path) -> bytes:
         raise DataError(f"{path}: cannot read ({err.strerror or err})") from None
     if not sample.strip():
         raise DataError(f"{path.name}: file is empty")
-    if b"\x00" in sample:
+    if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise DataError(f"{path.name}: is not a text CSV file (it holds binary data)")
     return sample
 
@@ -92,6 +115,8 @@ def _guess_encoding(sample: bytes) -> str:
     """'utf-8-sig' with a BOM, 'utf-8' when the sample decodes, else 'latin-1'."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
     try:
         # A multi-byte character may be cut at the end of the sample: ignore the tail.
         sample[: len(sample) - 4 if len(sample) == SAMPLE_BYTES else None].decode("utf-8")
@@ -194,6 +219,7 @@ def _pandas(path: Path, d: Dialect, encoding: str) -> pd.DataFrame:
                 path,
                 sep=d.delimiter,
                 quotechar=d.quotechar,
+                decimal=d.decimal,
                 header=0 if d.header else None,
                 names=d.names,
                 index_col=False,

@@ -50,6 +50,8 @@ def encode_targets(raw: np.ndarray, task: str | None, where: str):
     if task == "regression":
         return _regression(raw, where), "regression", None
     y, names = _classes(raw, where)
+    if task is not None and len(names) < 2:  # the loss asks for classes: one cannot be learned
+        raise DataError(f"{where}: only one class ({names[0]!r}); a classifier needs 2 or more")
     if task == "binary" and len(names) != 2:
         shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
         raise DataError(

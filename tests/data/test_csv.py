@@ -169,3 +169,19 @@ def test_read_columns_reads_only_the_start(tmp_path):
 def test_single_quotes_are_sniffed(tmp_path):
     d = load_csv(write(tmp_path, "t.csv", "a,b,y\n'1,5',2,'p, q'\n'2,5',3,r\n'3',4,r\n"))
     assert d.class_names == ["p, q", "r"]
+
+
+def test_trailing_delimiter_column_is_dropped(tmp_path):
+    d = load_csv(write(tmp_path, "t.csv", "a,b,y,\n1,2,0,\n3,4,1,\n"))
+    assert d.feature_names == ["a", "b"] and d.class_names == ["0", "1"]
+    assert "ignored 1 empty columns" in d.messages[0]
+
+
+def test_decimal_commas_with_semicolons(tmp_path):
+    d = load_csv(write(tmp_path, "t.csv", "a;b;y\n1,5;2;0\n-3,25;4;1\n"))
+    assert d.x_train[:, 0].tolist() == [1.5, -3.25]
+
+
+def test_utf16_with_bom(tmp_path):
+    d = load_csv(write(tmp_path, "t.csv", "a\tb\ty\n1\t2\tx\n3\t4\tz\n", "utf-16"))
+    assert d.feature_names == ["a", "b"] and d.class_names == ["x", "z"]
