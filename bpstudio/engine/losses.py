@@ -61,13 +61,21 @@ class CrossEntropyLoss(Loss):
         z = pred - pred.max(axis=1, keepdims=True)
         e = xp.exp(z)
         s = e.sum(axis=1, keepdims=True)
-        self._p, self._t, self._xpm = e / s, target, xp
-        picked = xp.take_along_axis(z, target.reshape(-1, 1), axis=1)
-        return xp.asarray((xp.log(s) - picked).mean())
+        e /= s
+        self._p, self._t, self._xpm = e, target, xp
+        picked = z[self._rows(xp, len(target)), target]
+        return (xp.log(s).sum() - picked.sum()) * (1.0 / len(target))
+
+    def _rows(self, xp, n: int):
+        """arange(n), kept between batches (it is needed twice per step)."""
+        rows = getattr(self, "_rows_cache", None)
+        if rows is None or len(rows) != n or xp_of(rows) is not xp:
+            rows = self._rows_cache = xp.arange(n)
+        return rows
 
     def backward(self):
-        xp, g, t = self._xpm, self._p.copy(), self._t
-        g[xp.arange(g.shape[0]), t] -= 1.0  # one index per row: no repeated-index scatter
+        g, t = self._p.copy(), self._t
+        g[self._rows(self._xpm, len(t)), t] -= 1.0  # one index per row: no repeated scatter
         g *= 1.0 / g.shape[0]
         return g
 
