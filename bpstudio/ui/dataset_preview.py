@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
+    QGridLayout,
     QLabel,
-    QListView,
-    QListWidget,
-    QListWidgetItem,
+    QScrollArea,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
+    QWidget,
 )
 
 from bpstudio.ui.preview_data import CsvPreview, ImagePreview
@@ -31,7 +31,6 @@ CLASS_COLOURS = [
     "#475569",
     "#ea580c",
 ]
-THUMB = 48
 
 
 class DataPreview(QStackedWidget):
@@ -45,12 +44,10 @@ class DataPreview(QStackedWidget):
         self.table = QTableWidget()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setDefaultSectionSize(20)
-        self.thumbs = QListWidget()
-        self.thumbs.setViewMode(QListView.ViewMode.IconMode)
-        self.thumbs.setIconSize(QSize(THUMB, THUMB))
-        self.thumbs.setResizeMode(QListView.ResizeMode.Adjust)
-        self.thumbs.setMovement(QListView.Movement.Static)
-        self.thumbs.setSpacing(4)
+        self.thumbs = QScrollArea()
+        self.thumbs.setWidgetResizable(True)
+        self.thumbs.setStyleSheet("QScrollArea { background: white; }")
+        self.class_counts: dict[str, int] = {}
         self.plot = pg.PlotWidget(background="w")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.addLegend(offset=(5, 5))
@@ -84,12 +81,23 @@ class DataPreview(QStackedWidget):
         self.kind = "table"
 
     def show_images(self, p: ImagePreview) -> None:
-        self.thumbs.clear()
-        for name, count in zip(p.classes, p.counts, strict=True):
-            for i, arr in enumerate(p.thumbs.get(name, [])):
-                item = QListWidgetItem(QIcon(_pixmap(arr)), f"{name} ({count})" if i == 0 else "")
-                item.setToolTip(f"class {name!r}: {count} images")
-                self.thumbs.addItem(item)
+        """One row per class: its name and image count, then a few of its images."""
+        grid = QWidget()
+        layout = QGridLayout(grid)
+        layout.setHorizontalSpacing(4)
+        layout.setVerticalSpacing(6)
+        for row, (name, count) in enumerate(zip(p.classes, p.counts, strict=True)):
+            label = QLabel(f"<b>{name}</b><br><span style='color:#64748b'>{count} images</span>")
+            layout.addWidget(label, row, 0)
+            for col, arr in enumerate(p.thumbs.get(name, []), start=1):
+                thumb = QLabel()
+                thumb.setPixmap(_pixmap(arr))
+                thumb.setToolTip(f"class {name!r}")
+                layout.addWidget(thumb, row, col)
+        layout.setColumnStretch(layout.columnCount(), 1)
+        layout.setRowStretch(len(p.classes), 1)
+        self.thumbs.setWidget(grid)
+        self.class_counts = dict(zip(p.classes, p.counts, strict=True))
         self.setCurrentWidget(self.thumbs)
         self.kind = "thumbnails"
 

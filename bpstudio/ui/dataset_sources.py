@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QStackedWidget,
     QWidget,
@@ -144,7 +145,13 @@ class SourcePages(QStackedWidget):
 
     # ------------------------------------------------------------------ API
     def show_page(self, key: str) -> None:
+        """Show ``key``'s page; hidden pages take no room (a stack is as tall as its
+        tallest page otherwise)."""
+        for name, page in self._pages.items():
+            policy = QSizePolicy.Policy.Preferred if name == key else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
         self.setCurrentWidget(self._pages[key])
+        self.adjustSize()
 
     def _path_row(self, key: str) -> _PathRow | None:
         return {"csv": self.csv_path, "images": self.img_path, "npz": self.npz_path}.get(key)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QScrollArea
 
 from bpstudio.ui import menus
 from bpstudio.ui.editor import GraphScene, GraphView
@@ -64,18 +64,20 @@ class MainWindow(FileActions, QMainWindow):
         self.model.projectReplaced.connect(lambda: QTimer.singleShot(0, self.view.fit))
 
     def _build_docks(self) -> None:
+        """Layers and inspector on the left, the dataset on the right; text panels
+        scroll, so the docks other panels add never force the window taller."""
         self.palette = Palette(self)
         self.palette.opActivated.connect(guarded(lambda op: self.scene.add_node(op)))
         self.add_dock("Layers", self.palette, Area.LeftDockWidgetArea, "paletteDock")
         self.inspector = Inspector(self.model, self)
         self.scene.nodeSelected.connect(self.inspector.show_node)
-        self.add_dock("Inspector", self.inspector, Area.RightDockWidgetArea, "inspectorDock")
+        left = Area.LeftDockWidgetArea
+        self.add_dock("Inspector", _scrolling(self.inspector), left, "inspectorDock")
         from bpstudio.ui.dataset_panel import DatasetPanel
 
         self.dataset_panel = DatasetPanel(self.model, self)
-        self.add_dock("Dataset", self.dataset_panel, Area.RightDockWidgetArea, "datasetDock")
-        self.resizeDocks([self.docks["paletteDock"]], [190], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["inspectorDock"]], [400], Qt.Orientation.Horizontal)
+        right = Area.RightDockWidgetArea
+        self.add_dock("Dataset", _scrolling(self.dataset_panel), right, "datasetDock")
         from bpstudio.ui.viz.install import install_viz
 
         install_viz(self)  # backprop views: step-through, diagnosis, boundary, evaluation
@@ -149,17 +151,43 @@ class MainWindow(FileActions, QMainWindow):
             self.scene.add_node(chosen.data(), scene_pos)
 
     # -------------------------------------------------------- settings/close
+    def apply_default_layout(self) -> None:
+        """Sizes for every dock by area: side columns narrow, the bottom row short, the
+        dataset taller than what shares its column."""
+        areas: dict = {}
+        for dock in self.docks.values():
+            if not dock.isFloating():
+                areas.setdefault(self.dockWidgetArea(dock), []).append(dock)
+        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+        for area, width in ((Area.LeftDockWidgetArea, 250), (Area.RightDockWidgetArea, 470)):
+            docks = areas.get(area, [])
+            self.resizeDocks(docks, [width] * len(docks), horizontal)
+            first = {"paletteDock", "datasetDock"}
+            self.resizeDocks(
+                docks, [560 if d.objectName() in first else 380 for d in docks], vertical
+            )
+        bottom = areas.get(Area.BottomDockWidgetArea, [])
+        self.resizeDocks(bottom, [230] * len(bottom), vertical)
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state)
+
     def showEvent(self, event):
         if not self._layout_restored:
             self._layout_restored = True  # after extensions added their docks
-            settings = QSettings()
-            geometry, state = settings.value("window/geometry"), settings.value("window/state")
-            if geometry is not None:
-                self.restoreGeometry(geometry)
-            if state is not None:
-                self.restoreState(state)
-            QTimer.singleShot(0, self.view.fit)
+            QTimer.singleShot(0, self._restore_layout)  # once the window has its size
         super().showEvent(event)
+
+    def _restore_layout(self) -> None:
+        self.apply_default_layout()
+        self._default_state = self.saveState()
+        settings = QSettings()
+        geometry, state = settings.value("window/geometry"), settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+        self.view.fit()
 
     def save_layout(self) -> None:
         settings = QSettings()
@@ -201,3 +229,12 @@ class MainWindow(FileActions, QMainWindow):
                 self.open_project(path)
             else:
                 self.dataset_panel.open_path(path)
+
+
+def _scrolling(widget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area

@@ -7,6 +7,7 @@ Sets ``window.actions`` (name -> QAction) and the menus other code extends:
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QToolBar
 
@@ -29,6 +30,9 @@ def _action(window, name: str, text: str, slot, shortcut=None, tip: str = "") ->
     return action
 
 
+CANVAS_ONLY = ("add_node", "fit", "delete")  # single keys: only while the canvas has focus
+
+
 def build(window) -> None:
     window.actions = {}
     bar = window.menuBar()
@@ -39,6 +43,10 @@ def build(window) -> None:
     _train_menu(window)
     _help_menu(window, bar.addMenu("&Help"))
     _toolbar(window)
+    for name in CANVAS_ONLY:  # so typing "a", "f" or Backspace in a panel stays typing
+        action = window.actions[name]
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        window.view.addAction(action)
 
 
 def _file_menu(w, menu) -> None:
@@ -89,6 +97,7 @@ def _view_menu(w, menu) -> None:
     menu.addAction(_action(w, "fit", "&Fit to View", w.view.fit, "F"))
     menu.addSeparator()
     w.view_docks_menu = menu.addMenu("&Panels")
+    menu.addAction(_action(w, "reset_layout", "&Reset Panel Layout", w.reset_layout))
 
 
 def _train_menu(w) -> None:
@@ -110,10 +119,24 @@ def _toolbar(w) -> None:
     for name in ("new", "open", "save", None, "undo", "redo", None, "auto_layout", "fit", None):
         if name is None:
             bar.addSeparator()
+        elif name in ("undo", "redo"):
+            bar.addAction(_stack_button(w, name))
         else:
             bar.addAction(w.actions[name])
     w.addToolBar(bar)
     w.toolbar = bar
+
+
+def _stack_button(w, name: str) -> QAction:
+    """A toolbar Undo/Redo with a fixed label (the menu's says what it undoes)."""
+    stack = w.model.undo_stack
+    action = QAction(name.capitalize(), w)
+    action.setToolTip(f"{name.capitalize()} ({w.actions[name].shortcut().toString()})")
+    action.triggered.connect(stack.undo if name == "undo" else stack.redo)
+    signal = stack.canUndoChanged if name == "undo" else stack.canRedoChanged
+    signal.connect(action.setEnabled)
+    action.setEnabled(False)
+    return action
 
 
 def shortcuts_table(window) -> list[tuple[str, str]]:

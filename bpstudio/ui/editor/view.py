@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsView
+from PySide6.QtWidgets import QGraphicsView, QWidget
 
 MIN_ZOOM, MAX_ZOOM = 0.2, 3.0
 
@@ -42,14 +42,29 @@ class GraphView(QGraphicsView):
         self.zoom_by(1 / 1.25)
 
     def fit(self) -> None:
-        """Show every node, at most at 1.25x (a small graph should not look huge)."""
+        """Show every node, at most at 1.25x (a small graph should not look huge), left
+        of any panel pinned over the canvas's right side (a legend)."""
         rect = self.scene().itemsBoundingRect()
         if rect.isEmpty():
             return
+        covered = self._covered_right()
         self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
+        free = max(self.viewport().width() - covered, 100)
+        if rect.width() * self.zoom > free - 40:
+            self.zoom_by((free - 40) / (rect.width() * self.zoom))
         if self.zoom > 1.25:
             self.zoom_by(1.25 / self.zoom)
-        self.centerOn(rect.center())
+        self.centerOn(rect.center() + QPointF(covered / 2 / self.zoom, 0))
+
+    def _covered_right(self) -> int:
+        """Width of the right strip that widgets pinned on the view hide."""
+        width = 0
+        for child in self.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            if child is self.viewport() or child.objectName().startswith("qt_"):
+                continue
+            if child.isVisible():
+                width = max(width, self.width() - child.geometry().left())
+        return width
 
     def wheelEvent(self, event):
         steps = event.angleDelta().y() / 120
