@@ -152,6 +152,52 @@ def test_conv2d_matches_loop(case, dtype):
     np.testing.assert_allclose(layer.grads["bias"], rdb, atol=tol * 10)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_conv2d_random_shapes(seed):
+    r = shape_rng(seed)
+    k = (int(r.integers(1, 4)), int(r.integers(1, 4)))
+    s = (int(r.integers(1, 3)), int(r.integers(1, 3)))
+    p = (int(r.integers(0, 2)), int(r.integers(0, 2)))
+    c, f = int(r.integers(1, 4)), int(r.integers(1, 4))
+    h, w = (int(v) for v in r.integers(max(k), 8, size=2))
+
+    def torch_fn(t, xs, prm, b):
+        return t.nn.functional.conv2d(xs[0], prm["weight"], prm["bias"], stride=s, padding=p)
+
+    check_layer(
+        lambda: Conv2D(filters=f, kernel=list(k), stride=list(s), padding=list(p)),
+        [(int(r.integers(1, 4)), c, h, w)],
+        torch_fn,
+        seed=seed,
+    )
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("cls,kind", [(MaxPool2D, "max"), (AvgPool2D, "avg")])
+def test_pool_random_shapes(seed, cls, kind):
+    r = shape_rng(seed)
+    size = [int(v) for v in r.integers(1, 4, size=2)]
+    stride = [int(v) for v in r.integers(1, 4, size=2)]
+    h, w = (int(v) for v in r.integers(max(size), 9, size=2))
+    check_layer(
+        lambda: cls(size=size, stride=stride),
+        [(2, 2, h, w)],
+        _torch_pool(kind, size, stride),
+        seed=seed,
+    )
+
+
+def test_conv2d_eval_mode_and_non_contiguous_input():
+    rng = np.random.default_rng(0)
+    layer = Conv2D(filters=3, kernel=3)
+    layer.build([(2, 6, 5)], np, np.float64, rng)
+    x = rng.standard_normal((2, 2, 5, 6)).transpose(0, 1, 3, 2)  # a view, not C-contiguous
+    want = conv_loop(x, layer.params["weight"], layer.params["bias"], (1, 1), (0, 0))
+    np.testing.assert_allclose(layer.forward([x]), want, atol=1e-12)
+    layer.training = False
+    np.testing.assert_allclose(layer.forward([x]), want, atol=1e-12)
+
+
 def test_conv2d_second_batch_reuses_buffers_correctly():
     rng = np.random.default_rng(0)
     layer = Conv2D(filters=2, kernel=3, padding=1)
