@@ -46,11 +46,12 @@ def encode_targets(raw: np.ndarray, task: str | None, where: str):
     """
     if task is not None and task not in TASKS:
         raise DataError(f"{where}: unknown task '{task}' (use one of {', '.join(TASKS)})")
+    asked = task  # from the loss node; None while the data is only previewed
     task = task or infer_task(raw)
     if task == "regression":
         return _regression(raw, where), "regression", None
     y, names = _classes(raw, where)
-    if task is not None and len(names) < 2:  # the loss asks for classes: one cannot be learned
+    if asked is not None and len(names) < 2:  # the loss asks for classes: one cannot be learned
         raise DataError(f"{where}: only one class ({names[0]!r}); a classifier needs 2 or more")
     if task == "binary" and len(names) != 2:
         shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
