@@ -71,6 +71,8 @@ def raw_csv(spec: dict, base_dir: Path, task, progress, cancel) -> Raw:
 
 def _columns(path: Path, columns: list[str], spec: dict) -> tuple[str, list[str]]:
     """(target, features) from the spec: target default last, features default the rest."""
+    if not columns:  # every column was empty and dropped
+        raise DataError(f"{path.name}: has no column with values")
     if len(columns) < 2:
         raise DataError(
             f"{path.name}: has only one column ('{columns[0]}'); need features and a target"
