@@ -11,6 +11,8 @@ import pandas as pd
 
 from bpstudio.errors import DataError
 
+from .csv import NA_TOKENS
+
 _F32_MAX = float(np.finfo(np.float32).max)
 
 
@@ -45,10 +47,10 @@ def split_kinds(df: pd.DataFrame, columns: list[str], where: str) -> dict[str, s
 
 
 def _clean_text(s: pd.Series) -> pd.Series:
-    """Strip spaces; blank strings become missing. Object dtype keeps NaN as missing."""
+    """Strip spaces; blank and NA-like strings (' NA') become missing (NaN, object dtype)."""
     s = s.astype(object)
     text = s[s.notna()].map(lambda v: str(v).strip())
-    s[text.index] = text.where(text != "", np.nan)
+    s[text.index] = text.where(~text.isin(NA_TOKENS), np.nan)
     return s
 
 

@@ -185,3 +185,9 @@ def test_decimal_commas_with_semicolons(tmp_path):
 def test_utf16_with_bom(tmp_path):
     d = load_csv(write(tmp_path, "t.csv", "a\tb\ty\n1\t2\tx\n3\t4\tz\n", "utf-16"))
     assert d.feature_names == ["a", "b"] and d.class_names == ["x", "z"]
+
+
+def test_spaced_missing_tokens_and_quotes_after_spaces(tmp_path):
+    d = load_csv(write(tmp_path, "t.csv", 'a, b, y\n1, "p, q", 0\n2, NA , 1\n3, r, 0\n'))
+    assert d.feature_names == ["a", "b=p, q", "b=r"]
+    assert "filled 1 missing values in 'b'" in " ".join(d.messages)
