@@ -85,8 +85,9 @@ class BoundaryView(QWidget):
 
     # -------------------------------------------------------------- refreshing
     def request(self, *_args) -> None:
-        """Redraw soon, at most MAX_HZ times per second (safe to call per packet)."""
-        if self._timer.isActive():
+        """Redraw soon, at most MAX_HZ times per second (safe to call per packet);
+        nothing while the view is hidden (showing it asks again)."""
+        if self._timer.isActive() or not self.isVisible():
             return
         wait = max(0.0, 1.0 / MAX_HZ - (time.monotonic() - self._last))
         self._timer.start(int(wait * 1000))

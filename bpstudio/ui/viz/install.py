@@ -53,7 +53,9 @@ class VizController(QObject):
             "evaluation": window.add_dock("Evaluation", self.evaluation, right, "evaluationDock"),
         }
         window.tabifyDockWidget(self.docks["steps"], self.docks["diagnosis"])
+        window.tabifyDockWidget(self.docks["boundary"], self.docks["evaluation"])
         self.docks["steps"].raise_()
+        self.docks["boundary"].raise_()
 
     def _wire(self) -> None:
         self.steps.frameChanged.connect(self.show_frame)
@@ -65,6 +67,7 @@ class VizController(QObject):
         self.model.datasetChanged.connect(self._weights_changed)
         self.model.graphChanged.connect(self._graph_changed)
         self.docks["boundary"].visibilityChanged.connect(self._boundary_shown)
+        self.docks["evaluation"].visibilityChanged.connect(self._evaluation_shown)
 
     # ------------------------------------------------------------------ runner
     def attach_runner(self, runner: TrainingRunner) -> None:
@@ -78,6 +81,9 @@ class VizController(QObject):
         runners = self.window.findChildren(TrainingRunner)
         if runners:
             self.attach_runner(runners[0])
+            finder = getattr(self, "_finder", None)
+            if finder is not None:
+                finder.stop()
 
     def on_packet(self, packet) -> None:
         if packet.stats is not None:
@@ -121,7 +127,11 @@ class VizController(QObject):
 
     def _boundary_shown(self, visible: bool) -> None:
         if visible:
-            self.boundary.request()
+            QTimer.singleShot(0, self.boundary.request)  # once the dock is really shown
+
+    def _evaluation_shown(self, visible: bool) -> None:
+        if visible:
+            QTimer.singleShot(0, self.evaluation.request)
 
     def _graph_changed(self) -> None:
         session = self.model.session
@@ -143,5 +153,8 @@ def install_viz(window) -> VizController:
     """Add the backprop views to ``window``; returns their controller."""
     ctl = VizController(window)
     window.viz = ctl
+    # The training panel may create its runner after this; look until one is found.
+    ctl._finder = QTimer(ctl, interval=1000, timeout=ctl.find_runner)
+    ctl._finder.start()
     QTimer.singleShot(0, ctl.find_runner)
     return ctl
