@@ -31,6 +31,9 @@ class Analysis:
     shapes: dict
     issues: list[Issue]
 
+    def issues_for(self, node_id: str | None) -> list[Issue]:
+        return [i for i in self.issues if i.node_id == node_id]
+
     def issues_of(self, node_id: str) -> list[str]:
         return [i.message for i in self.issues if i.node_id == node_id]
 

@@ -203,8 +203,6 @@ class DatasetPanel(QWidget):
 
     def _load_finished(self) -> None:
         self.busy.hide()
-        if self.model.dataset is None and self.model.load_error is None:
-            self.summary.setText("Not loaded (cancelled).")
 
     def _failed(self, exc) -> None:
         self.summary.setText("Not loaded.")
@@ -225,6 +223,9 @@ class DatasetPanel(QWidget):
     def _dataset_changed(self) -> None:
         ds = self.model.dataset
         if ds is None:
+            if not self.model.loading and self.model.load_error is None:
+                has_data = bool(self.model.project.data)
+                self.summary.setText("Not loaded (cancelled)." if has_data else "No data chosen.")
             return
         n_train, n_val = len(ds.x_train), len(ds.x_val)
         what = f"{len(ds.class_names)} classes" if ds.class_names else "regression"

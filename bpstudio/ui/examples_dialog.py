@@ -21,15 +21,11 @@ class ExampleGallery(QDialog):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Open Example")
-        self.resize(560, 380)
+        self.resize(640, 460)
         self.list = QListWidget()
-        self.list.setSpacing(3)
-        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for ex in list_examples():
-            item = QListWidgetItem(f"{ex.name}\n{ex.description}")
-            item.setData(Qt.ItemDataRole.UserRole, ex.name)
-            item.setSizeHint(QSize(500, 48))
-            self.list.addItem(item)
+            self._add(ex.name, ex.description)
         self.list.setCurrentRow(0)
         self.list.itemDoubleClicked.connect(lambda _: self.accept())
         buttons = QDialogButtonBox(
@@ -41,6 +37,19 @@ class ExampleGallery(QDialog):
         layout.addWidget(QLabel("Built-in projects, ready to train:"))
         layout.addWidget(self.list)
         layout.addWidget(buttons)
+
+    def _add(self, name: str, description: str) -> None:
+        """A row with the name in bold over its description, wrapped to the list width."""
+        item = QListWidgetItem()
+        item.setData(Qt.ItemDataRole.UserRole, name)
+        item.setToolTip(description)
+        label = QLabel(f"<b>{name}</b><br><span style='color:#475569'>{description}</span>")
+        label.setWordWrap(True)
+        label.setContentsMargins(8, 5, 8, 5)
+        label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        item.setSizeHint(QSize(560, label.heightForWidth(560) + 4))
+        self.list.addItem(item)
+        self.list.setItemWidget(item, label)
 
     def chosen(self) -> str | None:
         item = self.list.currentItem()

@@ -7,6 +7,8 @@ values go through the undo stack as ``SetParam`` commands.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
@@ -30,7 +32,8 @@ class Inspector(QWidget):
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.error = _wrapped("color: #b91c1c;")
-        self.problems = _wrapped("color: #b91c1c;")
+        self.problems = _wrapped("")
+        self.problems.setTextFormat(Qt.TextFormat.RichText)
         layout = QVBoxLayout(self)
         for w in (self.title, self.help, self.shape):
             layout.addWidget(w)
@@ -62,9 +65,7 @@ class Inspector(QWidget):
         self.shape.setText(shape_words(analysis.shapes.get(node.id)))
         for name, field in self.fields.items():
             field.set_value(node.params.get(name, spec.param(name).default))
-        issues = analysis.issues_of(node.id)
-        self.problems.setText("\n".join(f"⚠ {m}" for m in issues))
-        self.problems.setVisible(bool(issues))
+        self._show_issues(analysis.issues_for(node.id))
 
     def _show_empty(self) -> None:
         self._build(None)
@@ -75,8 +76,16 @@ class Inspector(QWidget):
             "parameters; drag from a node's bottom port to another's top port to connect."
         )
         self.shape.clear()
-        issues = self.model.analysis().graph_issues
-        self.problems.setText("\n".join(f"⚠ {m}" for m in issues))
+        self._show_issues(self.model.analysis().issues_for(None))
+
+    def _show_issues(self, issues) -> None:
+        """Errors in red (the graph cannot compile), warnings in amber."""
+        lines = [
+            f"<p style='color:{'#b91c1c' if i.severity == 'error' else '#b45309'}'>"
+            f"{'✖' if i.severity == 'error' else '⚠'} {html.escape(i.message)}</p>"
+            for i in issues
+        ]
+        self.problems.setText("".join(lines))
         self.problems.setVisible(bool(issues))
 
     def _build(self, op: str | None) -> None:

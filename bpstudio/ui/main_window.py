@@ -200,7 +200,7 @@ class MainWindow(FileActions, QMainWindow):
             return
         for hook in self.close_hooks:
             guarded(hook)()
-        self.model.cancel_load()
+        self.model.stop_loading()
         self.save_layout()
         self.recovery.clear()
         self._autosave.stop()

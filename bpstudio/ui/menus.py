@@ -70,11 +70,22 @@ def _file_menu(w, menu) -> None:
     menu.addAction(_action(w, "quit", "&Quit", w.close, "Ctrl+Q"))
 
 
+def _unique(keys: list[QKeySequence]) -> list[QKeySequence]:
+    """Platform keys may repeat an explicit one (Redo is Ctrl+Shift+Z on Linux)."""
+    out = []
+    for k in keys:
+        if not k.isEmpty() and k not in out:
+            out.append(k)
+    return out
+
+
 def _edit_menu(w, menu) -> None:
     undo = w.model.undo_stack.createUndoAction(w, "&Undo")
     undo.setShortcut(Key.Undo)
     redo = w.model.undo_stack.createRedoAction(w, "&Redo")
-    redo.setShortcuts([QKeySequence(Key.Redo), QKeySequence("Ctrl+Shift+Z")])
+    redo.setShortcuts(
+        _unique([QKeySequence(Key.Redo), QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+    )
     w.actions["undo"], w.actions["redo"] = undo, redo
     menu.addActions([undo, redo])
     menu.addSeparator()
@@ -142,12 +153,12 @@ def _stack_button(w, name: str) -> QAction:
 def shortcuts_table(window) -> list[tuple[str, str]]:
     """(action, keys) for the Help -> Keyboard Shortcuts dialog, plus the mouse gestures."""
     rows = []
-    for action in window.actions.values():
-        keys = ", ".join(
-            s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts()
-        )
+    for name, action in window.actions.items():
+        native = QKeySequence.SequenceFormat.NativeText
+        keys = ", ".join(s.toString(native) for s in _unique(action.shortcuts()))
+        text = name.capitalize() if name in ("undo", "redo") else action.text()
         if keys:
-            rows.append((action.text().replace("&", "").rstrip("…"), keys))
+            rows.append((text.replace("&", "").rstrip("…"), keys))
     rows += [
         ("Zoom", "mouse wheel"),
         ("Pan", "middle drag, or Space + drag"),

@@ -99,7 +99,7 @@ class ProjectModel(QObject):
 
     def replace_session(self, session: Session, restored: bool = False) -> None:
         """Show another project: the undo history starts again."""
-        self.cancel_load()
+        self.stop_loading()
         self.session = session
         self.undo_stack.clear()
         self.load_error = None
@@ -188,30 +188,51 @@ class ProjectModel(QObject):
             self._reload_pending = True
             self._job.cancel()
             return
-        spec, base, task = copy.deepcopy(self.project.data), self.session.base_dir, None
-        task = self.session.task
+        spec, base, task = (
+            copy.deepcopy(self.project.data),
+            self.session.base_dir,
+            self.session.task,
+        )
         if not spec:
             self._set_dataset(None)
             return
         job = Job(lambda progress, cancel: _load(spec, base, task, progress, cancel), self)
-        job.progressed.connect(self.loadProgress)
-        job.succeeded.connect(self._loaded)
-        job.failed.connect(self._load_failed)
-        job.finished.connect(self._job_done)
+        # Each result names its job: one that was cancelled or replaced is ignored.
+        job.progressed.connect(lambda done, total, j=job: self._progress(j, done, total))
+        job.succeeded.connect(lambda result, j=job: self._loaded(j, result))
+        job.failed.connect(lambda exc, j=job: self._load_failed(j, exc))
+        job.finished.connect(lambda j=job: self._job_done(j))
         self._job = job
         self.loadStarted.emit()
         job.start()
 
     def cancel_load(self) -> None:
+        """The person cancelled: stop, and show that the project's data is not loaded."""
         if self._job is not None:
-            self._reload_pending = False
-            self._job.cancel()
-            self._job.wait()
+            self.stop_loading()
+            self.load_error = None
+            self._set_dataset(None)
 
-    def _loaded(self, result) -> None:
-        preview, dataset = result
-        if self._reload_pending:
+    def stop_loading(self) -> None:
+        """Stop the load in progress and forget it (its late signals are ignored)."""
+        job, self._job = self._job, None
+        self._reload_pending = False
+        if job is not None:
+            job.cancel()
+            job.wait()
+            self.loadFinished.emit()
+
+    def _current(self, job) -> bool:
+        return job is self._job and not self._reload_pending and not job.cancelled
+
+    def _progress(self, job, done: int, total: int) -> None:
+        if self._current(job):
+            self.loadProgress.emit(done, total)
+
+    def _loaded(self, job, result) -> None:
+        if not self._current(job):
             return
+        preview, dataset = result
         self.previewReady.emit(preview)
         self.load_error = None
         self._set_dataset(dataset)
@@ -219,8 +240,8 @@ class ProjectModel(QObject):
             self.fit_after_load = False
             self.push_all(self.fit_commands(), "Fit network to data")
 
-    def _load_failed(self, exc) -> None:
-        if self._reload_pending or (self._job is not None and self._job.cancelled):
+    def _load_failed(self, job, exc) -> None:
+        if not self._current(job):
             return
         preview = getattr(exc, "preview", None)
         if preview is not None:
@@ -229,8 +250,10 @@ class ProjectModel(QObject):
         self._set_dataset(None)
         self.loadFailed.emit(exc)
 
-    def _job_done(self) -> None:
-        self._job.deleteLater()
+    def _job_done(self, job) -> None:
+        job.deleteLater()
+        if job is not self._job:
+            return
         self._job = None
         self.loadFinished.emit()
         if self._reload_pending:

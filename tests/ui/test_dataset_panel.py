@@ -99,3 +99,16 @@ def test_bad_file_is_a_message_not_a_crash(window, qtbot, tmp_path):
 
 def test_unused_project_type_is_importable():
     assert Project().data == {}
+
+
+def test_loading_shows_progress_and_can_be_cancelled(window, qtbot):
+    panel, seen = window.dataset_panel, []
+    window.model.loadProgress.connect(lambda done, total: seen.append((done, total)))
+    window.dataset_panel.open_path(str(DATASETS / "digits"))
+    assert window.model.loading and panel.busy.isVisibleTo(panel)
+    qtbot.waitUntil(lambda: bool(seen), timeout=10000)
+    panel.cancel.click()
+    assert not window.model.loading and not panel.busy.isVisibleTo(panel)
+    assert window.model.dataset is None  # the project's data (digits) is not loaded
+    assert "cancelled" in panel.summary.text()
+    assert seen[0][1] > 0
