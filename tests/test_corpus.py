@@ -86,7 +86,7 @@ PROJECT_CASES = {
     "bad_units_type.bpstudio": refuse("node 'fc1': Dense: units must be a whole number"),
     "bad_dropout.bpstudio": refuse("node 'drop': Dropout: rate must be"),
     "bad_lr.bpstudio": refuse("bad_lr.bpstudio: training.optimizer.lr must be"),
-    "nan_literal.bpstudio": refuse("nan_literal.bpstudio: training.optimizer.lr must be"),
+    "nan_literal.bpstudio": refuse("nan_literal.bpstudio: not valid JSON (NaN is not"),
     "bad_epochs.bpstudio": refuse("bad_epochs.bpstudio: training.epochs must be"),
     "unknown_optimizer.bpstudio": refuse("unknown_optimizer.bpstudio: training.optimizer"),
     "unknown_source.bpstudio": refuse("unknown_source.bpstudio: data.source must be"),

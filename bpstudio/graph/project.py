@@ -95,13 +95,20 @@ def _read_json(path: Path):
     except OSError as e:
         raise ProjectError(f"{path}: cannot read: {e.strerror or e}") from None
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
         raise ProjectError(
             f"{path}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})"
         ) from None
     except RecursionError:
         raise ProjectError(f"{path}: not valid JSON (nested too deeply)") from None
+    except ProjectError as e:
+        raise ProjectError(f"{path}: {e}") from None
+
+
+def _no_constant(name: str):
+    """NaN and Infinity are not JSON: a file holding them could be read but never saved."""
+    raise ProjectError(f"not valid JSON ({name} is not a JSON number)")
 
 
 def project_from_dict(d, path: Path | None = None) -> Project:
