@@ -8,7 +8,7 @@ Policy (every refusal is a one-line DataError naming the file):
   an all-text file, when the sniffer thinks so); headerless columns are named col1..;
 - missing values: empty, NA, N/A, NaN, null, None, ? (pandas' list plus '?');
 - a row with more fields than the header is an error naming its line; a shorter row's
-  missing fields are missing values; NUL bytes mean a binary file.
+  missing fields are missing values; NUL bytes mean a binary file;
 - quoting: the sniffer's quote character (" or '), doubled quotes inside quotes;
 - decimal commas ("1,5") when the delimiter is ';' and the numbers look that way;
 - columns with no header name and no values (a trailing delimiter) are dropped.
@@ -75,6 +75,7 @@ def read_columns(path: Path, spec: dict | None = None) -> list[str]:
 
 def _dialect(path: Path, spec: dict) -> Dialect:
     """Column names, header, delimiter, quote character and encoding from the start."""
+    _check_overrides(path, spec)
     sample = _sample(path)
     encoding = spec.get("encoding") or _guess_encoding(sample)
     lines = _first_lines(path, sample, encoding)
@@ -92,6 +93,20 @@ def _dialect(path: Path, spec: dict) -> Dialect:
     return Dialect(
         names, bool(header), delimiter, quotechar, encoding, decimal, spaces=spaces, unnamed=unnamed
     )
+
+
+def _check_overrides(path: Path, spec: dict) -> None:
+    """The spec's optional ``delimiter``, ``header`` and ``encoding`` must be usable."""
+    delimiter, header, encoding = spec.get("delimiter"), spec.get("header"), spec.get("encoding")
+    if delimiter is not None and not (isinstance(delimiter, str) and len(delimiter) == 1):
+        raise DataError(f"{path.name}: delimiter must be one character, got {delimiter!r}")
+    if header is not None and not isinstance(header, bool):
+        raise DataError(f"{path.name}: header must be true or false, got {header!r}")
+    if encoding is not None:
+        try:
+            codecs.lookup(str(encoding))
+        except LookupError:
+            raise DataError(f"{path.name}: unknown encoding {encoding!r}") from None
 
 
 _DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")

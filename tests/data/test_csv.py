@@ -191,3 +191,22 @@ def test_spaced_missing_tokens_and_quotes_after_spaces(tmp_path):
     d = load_csv(write(tmp_path, "t.csv", 'a, b, y\n1, "p, q", 0\n2, NA , 1\n3, r, 0\n'))
     assert d.feature_names == ["a", "b=p, q", "b=r"]
     assert "filled 1 missing values in 'b'" in " ".join(d.messages)
+
+
+@pytest.mark.parametrize(
+    ("override", "problem"),
+    [
+        ({"delimiter": ";;"}, "delimiter must be one character"),
+        ({"header": "yes"}, "header must be true or false"),
+        ({"encoding": "klingon"}, "unknown encoding"),
+    ],
+)
+def test_bad_overrides(tmp_path, override, problem):
+    with pytest.raises(DataError, match=problem):
+        load_csv(write(tmp_path, "t.csv", IRIS_LIKE), **override)
+
+
+def test_overrides_apply(tmp_path):
+    path = write(tmp_path, "t.csv", "p;b\nq;x\nr\u20ac;y\n", "cp1252")
+    d = load_csv(path, delimiter=";", header=False, encoding="cp1252")
+    assert d.feature_names == ["col1=p", "col1=q", "col1=r\u20ac"]

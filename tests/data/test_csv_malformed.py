@@ -26,6 +26,7 @@ CASES = {
     "huge first line": (b"a" * (5 << 20), "line 1 is longer than 4 MiB"),
     "no target values": (b"a,y\n1,\n2,?\n", "no row has a value in the target column 'y'"),
     "empty column": (b"a,b,y\n1,,0\n2,,1\n", "column 'b' has no values"),
+    "only delimiters": (b",,\n,,\n", "has no column with values"),
 }
 
 
