@@ -159,7 +159,10 @@ class Session:
         seed = int(self.project.training.get("seed", 0) if seed is None else seed)
         xp = get_xp(device)
         net = compile_graph(self.project.graph, self.input_shape(), xp=xp, dtype=np.float32)
-        net.build(self.input_shape(), np.random.default_rng(seed))
+        try:
+            net.build(self.input_shape(), np.random.default_rng(seed))
+        except MemoryError as exc:  # a graph too big for this machine: the user's to fix
+            raise GraphError(f"the network does not fit in memory: {exc}") from None
         self._check_output(net)
         self.network = net
         self.optimizer = None

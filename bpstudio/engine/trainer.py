@@ -306,6 +306,10 @@ class Trainer:
         try:
             with np.errstate(all="ignore"):  # overflow is reported as divergence
                 return self._train_step(xb, yb, want_stats)
+        except MemoryError:
+            raise BpError(
+                f"out of memory at batch size {self.batch_size}: use a smaller batch size"
+            ) from None
         except Exception as exc:
             if is_out_of_memory(exc):
                 raise BpError(

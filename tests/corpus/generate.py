@@ -79,7 +79,15 @@ def _projects(folder: Path) -> dict[str, Path]:
     big["graph"]["nodes"][1]["params"]["units"] = 10**12
     huge_units = folder / "huge_units.bpstudio"
     huge_units.write_text(json.dumps(big))
-    return {deep.name: deep, huge_units.name: huge_units}
+    wide = json.loads((CORPUS / "projects" / "csv_mlp.bpstudio").read_text())
+    wide["data"]["path"] = str(CORPUS / "csv" / "good.csv")
+    nodes = wide["graph"]["nodes"]
+    nodes[1]["params"]["units"] = 100_000  # the largest the catalogue allows
+    nodes.insert(3, {"id": "fc_big", "op": "Dense", "params": {"units": 100_000}})
+    wide["graph"]["edges"][1:3] = [["fc1", "act1"], ["act1", "fc_big"], ["fc_big", "fc2"]]
+    too_big = folder / "too_big_for_memory.bpstudio"  # 10^10 weights: 40 GB in float32
+    too_big.write_text(json.dumps(wide))
+    return {p.name: p for p in (deep, huge_units, too_big)}
 
 
 # ---------------------------------------------------------------- npz datasets
