@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from PySide6.QtCore import Qt, QTimer
@@ -11,6 +12,8 @@ from PySide6.QtWidgets import QApplication
 from bpstudio.errors import BpError
 from bpstudio.session import DEFAULT_EXAMPLE, Session
 from bpstudio.ui.errors import install_excepthook, show_error
+from bpstudio.ui.theme import setup_app
+from bpstudio.ui.welcome import install_welcome
 
 
 def make_app() -> QApplication:
@@ -24,6 +27,7 @@ def make_app() -> QApplication:
     app.setOrganizationName("bpstudio")
     app.setOrganizationDomain("bpstudio.org")
     app.setApplicationName("bpstudio")
+    setup_app(app)  # window icon, light/dark theme following the system
     return app
 
 
@@ -47,7 +51,10 @@ def main(project_path: str | None = None) -> int:
     session, error = open_session(project_path)
     window = MainWindow(session)
     window.resize(1400, 900)
+    install_welcome(window)  # first-run card, Help > Welcome, View > Theme
     window.show()
+    if os.environ.get("BPSTUDIO_QUIT_AFTER_MS"):  # packaging/build.sh smoke-starts the bundle
+        QTimer.singleShot(int(os.environ["BPSTUDIO_QUIT_AFTER_MS"]), lambda: _smoke_quit(window))
     window.model.load_data()
     if project_path and error is None:
         add_recent(project_path)
@@ -55,3 +62,10 @@ def main(project_path: str | None = None) -> int:
         QTimer.singleShot(0, lambda: show_error(error, parent=window))
     QTimer.singleShot(0, window.offer_recovery)
     return app.exec()
+
+
+def _smoke_quit(window) -> None:
+    """Report what was shown, then close as Ctrl+Q would (an untouched project)."""
+    print(f"shown: {window.windowTitle()}", file=sys.stderr, flush=True)
+    window.model.mark_saved()
+    window.close()
