@@ -28,13 +28,15 @@ LISTED_ROWS = 10
 def load_features(spec: dict, transform: dict, path) -> Features:
     """path (CSV, .npz, image folder or file) -> Features, encoded as in training."""
     path = Path(path).expanduser()
+    if not transform or "input_shape" not in transform:
+        raise DataError(f"{path.name}: the model stores no data transform to encode it with")
     if transform.get("source") == "images":
         feats = _images(transform, path)
     elif path.suffix.lower() == ".npz":
         feats = _npz(transform, path)
     else:
         feats = _csv(spec, transform, path)
-    shape = tuple(transform.get("input_shape") or feats.x.shape[1:])
+    shape = tuple(transform["input_shape"])
     if feats.x.shape[1:] != shape:
         raise DataError(f"{path.name}: samples have shape {feats.x.shape[1:]}, model needs {shape}")
     apply_normalizer(feats.x, transform.get("normalize", {"method": "none"}), path.name)
@@ -78,7 +80,9 @@ def _csv(spec: dict, transform: dict, path: Path) -> Features:
             messages.append(f"{path.name}: skipped {_rows(mask)} where '{key}' {what}")
     keep = np.flatnonzero(~bad)
     target = transform.get("target")
-    raw_y = df[target].to_numpy(dtype=object)[keep] if target in df.columns else None
+    raw_y = None
+    if target in df.columns:
+        raw_y = tabular.clean_text(df[target]).to_numpy(dtype=object)[keep]
     ids = [f"row {i + 1}" for i in keep]
     return Features(np.ascontiguousarray(x[keep]), ids, _y(raw_y, transform), messages)
 

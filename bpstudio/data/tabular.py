@@ -28,7 +28,7 @@ def split_kinds(df: pd.DataFrame, columns: list[str], where: str) -> dict[str, s
         if pd.api.types.is_bool_dtype(s):
             df[col] = s.astype(np.float64)
         elif not pd.api.types.is_numeric_dtype(s):
-            df[col] = s = _clean_text(s)
+            df[col] = s = clean_text(s)
             numbers = pd.to_numeric(s, errors="coerce")
             bad = numbers.isna() & s.notna()
             if not bad.any():
@@ -46,7 +46,7 @@ def split_kinds(df: pd.DataFrame, columns: list[str], where: str) -> dict[str, s
     return kinds
 
 
-def _clean_text(s: pd.Series) -> pd.Series:
+def clean_text(s: pd.Series) -> pd.Series:
     """Strip spaces; blank and NA-like strings (' NA') become missing (NaN, object dtype)."""
     s = s.astype(object)
     text = s[s.notna()].map(lambda v: str(v).strip())
@@ -100,7 +100,7 @@ def _encode_numeric(s: pd.Series, fill: float | None) -> tuple[np.ndarray, np.nd
         values = s.to_numpy(dtype=np.float64, na_value=np.nan)
         bad = np.zeros(len(values), dtype=bool)
     else:
-        text = _clean_text(s)
+        text = clean_text(s)
         values = pd.to_numeric(text, errors="coerce").to_numpy(np.float64, na_value=np.nan)
         bad = np.isnan(values) & text.notna().to_numpy()
     missing = np.isnan(values)
@@ -115,7 +115,7 @@ def _encode_numeric(s: pd.Series, fill: float | None) -> tuple[np.ndarray, np.nd
 
 def _encode_text(s: pd.Series, column: dict, block: np.ndarray) -> np.ndarray:
     """Write the one-hot block (N, K) in place; returns the mask of unknown categories."""
-    text = _clean_text(s).where(lambda v: v.notna(), column["fill"])
+    text = clean_text(s).where(lambda v: v.notna(), column["fill"])
     codes = pd.Categorical(text.astype(str), categories=column["categories"]).codes
     known = codes >= 0
     block[np.flatnonzero(known), codes[known]] = 1.0

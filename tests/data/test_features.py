@@ -84,3 +84,16 @@ def test_image_features_folder_file_and_classes(tmp_path):
     assert f.x.shape == (1, 1, 4, 4) and f.y is None and f.ids == ["big.png"]
     assert "bad.png" in f.messages[0]
     assert load_features(spec, d.transform, flat / "big.png").x.shape == (1, 1, 4, 4)
+
+
+def test_no_transform_is_refused(tmp_path):
+    (tmp_path / "p.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(DataError, match="no data transform"):
+        load_features({}, {}, tmp_path / "p.csv")
+
+
+def test_target_labels_are_cleaned_like_training(tmp_path):
+    (tmp_path / "t.csv").write_text("a,y\n1,cat\n2,dog\n")
+    d = load_dataset({"source": "csv", "path": "t.csv"}, tmp_path)
+    (tmp_path / "new.csv").write_text('a,y\n1,"dog "\n2," cat"\n')
+    assert load_features({}, d.transform, tmp_path / "new.csv").y.tolist() == [1, 0]
