@@ -99,14 +99,14 @@ def decision_image(network, grid: Grid) -> np.ndarray:
     return probs.reshape(h, w, -1)
 
 
-def probability_rgb(probs: np.ndarray, strength: float = 0.55) -> np.ndarray:
+def probability_rgb(probs: np.ndarray, strength: float = 0.4) -> np.ndarray:
     """``(H, W, K)`` probabilities -> ``(H, W, 3)`` uint8: class colours mixed by
     probability and lightened, so confident regions are tinted and the boundary pale."""
     k = probs.shape[-1]
     colors = CLASS_COLORS[np.arange(k) % len(CLASS_COLORS)]
     mixed = probs @ colors  # (H, W, 3)
     confidence = (probs.max(axis=-1, keepdims=True) - 1.0 / k) / (1.0 - 1.0 / k + 1e-12)
-    alpha = strength * np.clip(confidence, 0, 1) + 0.15
+    alpha = strength * np.clip(confidence, 0, 1) + 0.1
     rgb = 255.0 * (1 - alpha) + mixed * alpha
     return np.clip(rgb, 0, 255).astype(np.uint8)
 

@@ -94,6 +94,15 @@ def regression_fit(ev: Evaluation, column: int = 0) -> RegressionFit:
     return RegressionFit(t, p, mae, rmse, r2)
 
 
+def raw_features(x: np.ndarray, transform: dict | None) -> np.ndarray:
+    """Undo the dataset's feature normalisation: normalised ``(N, F)`` -> file units."""
+    norm = (transform or {}).get("normalize") or {}
+    x = np.asarray(x, dtype=np.float64)
+    if norm.get("method", "none") == "none" or norm.get("axis") != "feature" or x.ndim != 2:
+        return x
+    return x * np.asarray(norm["scale"], dtype=np.float64) + np.asarray(norm["shift"])
+
+
 def image_of(x: np.ndarray) -> np.ndarray:
     """One sample ``(C, H, W)`` or ``(H, W)`` -> ``(H, W, 3)`` uint8 for display,
     stretched to its own range (inputs are normalised, not pixels)."""

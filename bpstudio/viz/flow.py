@@ -58,15 +58,18 @@ def colormap(t: float) -> tuple[int, int, int]:
     return int(c[0]), int(c[1]), int(c[2])
 
 
-def log_range(values) -> tuple[float, float]:
-    """log10 (min, max) of the positive finite values; (0, 0) when there are none."""
+MIN_DECADES = 2.0  # the colour scale spans at least this many orders of magnitude
+
+
+def log_range(values, min_span: float = MIN_DECADES) -> tuple[float, float]:
+    """log10 (min, max) of the positive finite values, widened downwards to ``min_span``
+    decades so healthy, similar magnitudes look alike (a factor of 2 is no vanishing
+    gradient); (0, 0) when there are none."""
     logs = [math.log10(v) for v in values if v is not None and v > 0 and math.isfinite(v)]
     if not logs:
         return 0.0, 0.0
     lo, hi = min(logs), max(logs)
-    if hi - lo < 1e-9:
-        lo, hi = lo - 0.5, hi + 0.5
-    return lo, hi
+    return min(lo, hi - min_span), hi
 
 
 def frame_from_stats(stats, mode: str) -> FlowFrame:

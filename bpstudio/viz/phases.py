@@ -31,6 +31,12 @@ EXPLAIN = {
 }
 
 
+def frozen_params(st: StepThrough) -> list[str]:
+    """Parameters with a non-zero gradient whose update rounds away entirely in float32
+    (the step is below the weights' precision: the deep-sigmoid example shows it)."""
+    return [u.name for u in st.update if u.grad_norm > 0 and u.delta_norm == 0]
+
+
 def fmt(v) -> str:
     """The one number format of the panel (4 significant digits)."""
     if v is None:

@@ -36,3 +36,11 @@ def test_regression_fit():
 def test_image_of():
     assert image_of(np.random.rand(1, 8, 8)).shape == (8, 8, 3)
     assert image_of(np.random.rand(3, 8, 8)).dtype == np.uint8
+
+
+def test_raw_features_undo_standardisation():
+    from bpstudio.viz.evaluation import raw_features
+
+    tr = {"normalize": {"method": "standard", "axis": "feature", "shift": [1, 2], "scale": [2, 4]}}
+    np.testing.assert_allclose(raw_features(np.array([[0.5, -1.0]]), tr), [[2.0, -2.0]])
+    assert raw_features(np.ones((1, 2)), {}).tolist() == [[1.0, 1.0]]

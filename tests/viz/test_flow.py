@@ -1,3 +1,7 @@
+import math
+
+import pytest
+
 from bpstudio.engine.optim import make_optimizer
 from bpstudio.viz.flow import colormap, frame_from_step, legend_ticks, log_range
 from bpstudio.viz.stepper import StepThrough
@@ -7,6 +11,8 @@ from tests.viz.helpers import mlp, spiral
 def test_colors_follow_log_magnitude():
     assert colormap(0) == (68, 1, 84) and colormap(1) == (253, 231, 37)
     assert log_range([1e-6, 1e-2, 0, None]) == (-6, -2)
+    lo, hi = log_range([1e-3, 2e-3])  # similar values: at least two decades shown
+    assert hi == pytest.approx(math.log10(2e-3)) and hi - lo == pytest.approx(2.0)
 
 
 def test_frames_from_a_step():

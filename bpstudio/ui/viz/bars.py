@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
-from bpstudio.viz.flow import colormap
+from bpstudio.viz.flow import MIN_DECADES, colormap
 
 
 class BarPlot(pg.PlotWidget):
@@ -34,12 +34,17 @@ class BarPlot(pg.PlotWidget):
         v = np.asarray(values, dtype=np.float64)
         if log:
             pos = v[(v > 0) & np.isfinite(v)]
-            floor = math.floor(np.log10(pos.min())) - 0.5 if pos.size else -1.0
+            # at least MIN_DECADES shown, so a factor of 2 does not look like a cliff
+            low = min(np.log10(pos.min()), np.log10(pos.max()) - MIN_DECADES) if pos.size else 0
+            floor = math.floor(low) - 0.5 if pos.size else -1.0
             top = np.where((v > 0) & np.isfinite(v), np.log10(np.maximum(v, 1e-300)), floor)
             y0, height = np.full_like(v, floor), top - floor
         else:
             y0, height = np.zeros_like(v), v
         t = (height - height.min()) / (np.ptp(height) or 1.0)
+        if log:  # the same log scale as the graph's colours
+            top = y0 + height
+            t = (top - (top.max() - max(MIN_DECADES, np.ptp(top)))) / max(MIN_DECADES, np.ptp(top))
         brushes = [pg.mkBrush(*colormap(float(x))) for x in t]
         x = np.arange(len(v))
         self.bars = pg.BarGraphItem(x=x, y0=y0, height=height, width=0.7, brushes=brushes)

@@ -35,6 +35,7 @@ from bpstudio.viz.boundary import (
 from bpstudio.viz.shadow import ShadowNetwork, ensure_network
 
 MAX_HZ = 4.0
+ACTIVATIONS = ("ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU")
 RESOLUTION = 120
 THUMB = 28  # grid points per side of a unit thumbnail
 THUMB_PX = 44
@@ -47,6 +48,17 @@ def pixmap_of(rgb: np.ndarray, size: int | None = None) -> QPixmap:
     q = QImage(img.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
     pm = QPixmap.fromImage(q)
     return pm.scaled(size, size) if size else pm
+
+
+def clear_layout(layout) -> None:
+    """Remove every widget now (deleteLater alone leaves them painted until the loop
+    runs again)."""
+    while layout.count():
+        w = layout.takeAt(0).widget()
+        if w is not None:
+            w.hide()
+            w.setParent(None)
+            w.deleteLater()
 
 
 class BoundaryView(QWidget):
@@ -63,7 +75,7 @@ class BoundaryView(QWidget):
         self.plot.getPlotItem().hideButtons()
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
-        self.train_pts = pg.ScatterPlotItem(size=6, pen=pg.mkPen("w", width=0.6))
+        self.train_pts = pg.ScatterPlotItem(size=6, pen=pg.mkPen(40, 40, 40, 160, width=0.6))
         self.val_pts = pg.ScatterPlotItem(size=7, pen=pg.mkPen("k", width=1.2))
         self.plot.addItem(self.train_pts)
         self.plot.addItem(self.val_pts)
@@ -78,7 +90,9 @@ class BoundaryView(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.plot)
         split.addWidget(scroll)
-        split.setSizes([420, 220])
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setSizes([480, 140])
         lay = QVBoxLayout(self)
         lay.addWidget(self.note)
         lay.addWidget(split, 1)
@@ -151,28 +165,18 @@ class BoundaryView(QWidget):
 
     def _thumbnails(self, net, grid) -> None:
         units = hidden_units(net, grid, max_units=16)
-        acts = {k: v for k, v in units.items() if _is_activation(net, k)} or units
-        while self.thumb_grid.count():
-            w = self.thumb_grid.takeAt(0).widget()
-            if w is not None:
-                w.deleteLater()
+        ops = {n.id: type(n.layer).__name__ for n in net.nodes}
+        acts = {k: v for k, v in units.items() if ops[k] in ACTIVATIONS} or units
+        clear_layout(self.thumb_grid)
         for row, (nid, maps) in enumerate(acts.items()):
             name = QLabel(nid)
             name.setMinimumWidth(48)
-            self.thumb_grid.addWidget(name, row, 0)
+            self.thumb_grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignTop)
             for j, m in enumerate(maps):
                 lab = QLabel()
-                lab.setPixmap(pixmap_of(value_rgb(m - _centre(m)), THUMB_PX))
+                centre = 0.5 if ops[nid] == "Sigmoid" else 0.0  # where the unit switches
+                lab.setPixmap(pixmap_of(value_rgb(m - centre), THUMB_PX))
                 lab.setToolTip(f"{nid} unit {j}: min {m.min():.3g}, max {m.max():.3g}")
-                self.thumb_grid.addWidget(lab, row, j + 1)
-
-
-def _is_activation(net, node_id: str) -> bool:
-    node = next(n for n in net.nodes if n.id == node_id)
-    return type(node.layer).__name__ in ("ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU")
-
-
-def _centre(m: np.ndarray) -> float:
-    """The unit's midpoint: 0.5 for sigmoid-like ranges, else 0 (the sign matters)."""
-    lo, hi = float(m.min()), float(m.max())
-    return 0.5 if lo > 0 and hi < 1 else 0.0
+                self.thumb_grid.addWidget(lab, row, j + 1, Qt.AlignmentFlag.AlignTop)
+        self.thumb_grid.setRowStretch(len(acts), 1)
+        self.thumb_grid.setColumnStretch(17, 1)

@@ -39,9 +39,11 @@ def findings_html(findings) -> str:
     for f in findings:
         colour = "#b91c1c" if f.severity == "error" else "#b45309"
         remedies = "".join(f"<li>{r}</li>" for r in f.remedies)
+        name = NAMES.get(f.kind, f.kind)
+        text = f.message.removeprefix(name + ": ")  # the heading already says it
         parts.append(
-            f"<p><b style='color:{colour}'>{NAMES.get(f.kind, f.kind)}</b> "
-            f"<span style='color:#64748b'>({', '.join(f.nodes)})</span><br>{f.message}</p>"
+            f"<p><b style='color:{colour}'>{name}</b> "
+            f"<span style='color:#64748b'>({', '.join(f.nodes)})</span><br>{text}</p>"
             f"<p style='margin-left:8px'>Try:</p><ul>{remedies}</ul>"
         )
     return "".join(parts)

@@ -28,13 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from bpstudio.errors import BpError
-from bpstudio.ui.viz.boundary_view import pixmap_of
+from bpstudio.ui.viz.boundary_view import clear_layout, pixmap_of
 from bpstudio.viz.evaluation import (
     class_count,
     confusion_matrix,
     evaluate_split,
     image_of,
     misclassified,
+    raw_features,
     regression_fit,
 )
 from bpstudio.viz.shadow import ShadowNetwork, ensure_network
@@ -43,10 +44,15 @@ MAX_HZ = 1.0
 MAX_WRONG = 48
 
 
-def _table() -> QTableWidget:
+def _table(cell: tuple[int, int] | None = None) -> QTableWidget:
     t = QTableWidget()
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    if cell is None:
+        t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    else:  # square-ish cells for the confusion matrix, wider for long class names
+        t.horizontalHeader().setMinimumSectionSize(cell[0])
+        t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        t.verticalHeader().setDefaultSectionSize(cell[1])
     return t
 
 
@@ -70,7 +76,8 @@ class EvaluationView(QWidget):
         top.addWidget(self.run_btn)
         top.addWidget(self.summary, 1)
         self.tabs = QTabWidget()
-        self.confusion = _table()
+        self.confusion = _table((72, 40))
+        self.confusion.setToolTip("rows: the true class; columns: the predicted class")
         self.wrong_table = _table()
         self.wrong_images = QWidget()
         self.wrong_grid = QGridLayout(self.wrong_images)
@@ -88,7 +95,7 @@ class EvaluationView(QWidget):
         self.scatter_plot.addItem(self.scatter)
         self.tabs.addTab(self.confusion, "Confusion matrix")
         self.tabs.addTab(self.wrong_table, "Misclassified rows")
-        self.tabs.addTab(scroll, "Misclassified images")
+        self.tabs.addTab(scroll, "Misclassified images (true → predicted)")
         self.tabs.addTab(self.scatter_plot, "Predicted vs true")
         lay = QVBoxLayout(self)
         lay.addLayout(top)
@@ -134,7 +141,7 @@ class EvaluationView(QWidget):
         self.matrix = confusion_matrix(ev.y, ev.pred, k)
         self._fill_confusion(names)
         self.wrong = misclassified(ev, MAX_WRONG)
-        self._fill_wrong_rows(x, names, ds.feature_names)
+        self._fill_wrong_rows(x, names, ds)
         images = x.ndim == 4
         if images:
             self._fill_wrong_images(x, names)
@@ -177,10 +184,13 @@ class EvaluationView(QWidget):
                 item.setToolTip(f"true {names[i]}, predicted {names[j]}: {share:.0%} of the row")
                 t.setItem(i, j, item)
 
-    def _fill_wrong_rows(self, x, names, feature_names) -> None:
+    def _fill_wrong_rows(self, x, names, ds) -> None:
+        """The wrong rows with their first features in the file's units."""
         ev, t = self.result, self.wrong_table
         flat = x.ndim == 2
-        feats = list(feature_names or [])[:6] if flat else []
+        feats = list(ds.feature_names or [])[:6] if flat else []
+        if flat:
+            x = raw_features(x[:, : len(feats)], ds.transform)
         head = ["row", "true", "predicted", "confidence", *feats]
         t.clear()
         t.setColumnCount(len(head))
@@ -199,10 +209,7 @@ class EvaluationView(QWidget):
 
     def _fill_wrong_images(self, x, names) -> None:
         ev = self.result
-        while self.wrong_grid.count():
-            w = self.wrong_grid.takeAt(0).widget()
-            if w is not None:
-                w.deleteLater()
+        clear_layout(self.wrong_grid)
         for n, i in enumerate(self.wrong):
             cell = QLabel()
             cell.setPixmap(pixmap_of(image_of(x[i])[::-1], 64))
@@ -214,4 +221,6 @@ class EvaluationView(QWidget):
             lay.setContentsMargins(2, 2, 2, 2)
             lay.addWidget(cell)
             lay.addWidget(caption)
-            self.wrong_grid.addWidget(box, n // 8, n % 8)
+            self.wrong_grid.addWidget(box, n // 8, n % 8, Qt.AlignmentFlag.AlignTop)
+        self.wrong_grid.setRowStretch((len(self.wrong) + 7) // 8, 1)
+        self.wrong_grid.setColumnStretch(8, 1)

@@ -50,12 +50,11 @@ class VizController(QObject):
             "boundary": window.add_dock(
                 "Decision boundary", self.boundary, right, "decisionBoundaryDock"
             ),
-            "evaluation": window.add_dock("Evaluation", self.evaluation, right, "evaluationDock"),
+            "evaluation": window.add_dock("Evaluation", self.evaluation, bottom, "evaluationDock"),
         }
         window.tabifyDockWidget(self.docks["steps"], self.docks["diagnosis"])
-        window.tabifyDockWidget(self.docks["boundary"], self.docks["evaluation"])
+        window.tabifyDockWidget(self.docks["diagnosis"], self.docks["evaluation"])
         self.docks["steps"].raise_()
-        self.docks["boundary"].raise_()
 
     def _wire(self) -> None:
         self.steps.frameChanged.connect(self.show_frame)

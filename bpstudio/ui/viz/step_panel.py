@@ -26,7 +26,14 @@ from PySide6.QtWidgets import (
 from bpstudio.errors import BpError
 from bpstudio.ui.viz.bars import BarPlot
 from bpstudio.viz.flow import frame_from_step
-from bpstudio.viz.phases import EXPLAIN, detail_values, fmt, phase_bars, phase_table
+from bpstudio.viz.phases import (
+    EXPLAIN,
+    detail_values,
+    fmt,
+    frozen_params,
+    phase_bars,
+    phase_table,
+)
 from bpstudio.viz.stepper import PHASES, StepThrough
 
 TITLES = {
@@ -229,6 +236,15 @@ class StepPanel(QWidget):
         text = EXPLAIN[st.phase]
         if st.committed:
             text = "Update applied: the rows show the actual change of every parameter."
+        frozen = frozen_params(st) if st.phase == "update" else []
+        if frozen:
+            names = ", ".join(frozen[:4]) + (
+                f" and {len(frozen) - 4} more" if len(frozen) > 4 else ""
+            )
+            text += (
+                f" {names}: the change is smaller than float32 can represent next to the "
+                "weights, so these do not change at all."
+            )
         return text
 
     def _status_text(self) -> str:
@@ -269,7 +285,8 @@ class StepPanel(QWidget):
         d.setRowCount(v.shape[0])
         d.setColumnCount(v.shape[1])
         d.setHorizontalHeaderLabels([str(j) for j in range(v.shape[1])])
-        d.setVerticalHeaderLabels([f"sample {i}" for i in range(v.shape[0])])
+        row = "row" if st.phase == "update" else "sample"
+        d.setVerticalHeaderLabels([f"{row} {i}" for i in range(v.shape[0])])
         d.verticalHeader().setVisible(True)
         d.horizontalHeader().setStretchLastSection(False)
         for i in range(v.shape[0]):

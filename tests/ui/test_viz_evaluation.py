@@ -1,0 +1,72 @@
+"""Evaluation views: predicted-vs-true for regression, a grid of misclassified images."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bpstudio.ui.viz.evaluation_view import EvaluationView
+
+from .viz_helpers import model_of, small_session
+
+SINE_GRAPH = {
+    "nodes": [
+        {"id": "x", "op": "Input", "params": {"shape": [1]}},
+        {"id": "fc1", "op": "Dense", "params": {"units": 8}},
+        {"id": "act1", "op": "Tanh"},
+        {"id": "out", "op": "Dense", "params": {"units": 1}},
+        {"id": "loss", "op": "MSELoss"},
+    ],
+    "edges": [["x", "fc1"], ["fc1", "act1"], ["act1", "out"], ["out", "loss"]],
+}
+SINE = {"source": "synthetic", "name": "sine", "samples": 80, "seed": 0, "validation": 0.25}
+IMAGE_GRAPH = {
+    "nodes": [
+        {"id": "x", "op": "Input"},
+        {"id": "flat", "op": "Flatten"},
+        {"id": "out", "op": "Dense", "params": {"units": 3}},
+        {"id": "loss", "op": "CrossEntropyLoss"},
+    ],
+    "edges": [["x", "flat"], ["flat", "out"], ["out", "loss"]],
+}
+
+
+def _view(qtbot, session):
+    view = EvaluationView(model_of(session))
+    qtbot.addWidget(view)
+    view.resize(700, 500)
+    view.show()
+    return view
+
+
+def test_predicted_vs_true(qtbot):
+    session = small_session(SINE_GRAPH, SINE)
+    view = _view(qtbot, session)
+    assert view.evaluate()
+    xs, ys = view.scatter.getData()
+    ds = session.dataset
+    assert len(xs) == len(ds.y_val)
+    np.testing.assert_allclose(xs, ds.y_val.reshape(-1))
+    np.testing.assert_allclose(ys, session.network.predict(ds.x_val)[:, 0], rtol=1e-5)
+    assert "R²" in view.summary.text()
+    assert view.tabs.isTabVisible(3) and not view.tabs.isTabVisible(0)
+
+
+def test_misclassified_images(qtbot, tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.random((60, 1, 8, 8)).astype(np.float32)
+    y = np.arange(60) % 3
+    np.savez(tmp_path / "imgs.npz", x=x, y=y)
+    data = {"source": "npz", "path": str(tmp_path / "imgs.npz"), "validation": 0.5}
+    session = small_session(IMAGE_GRAPH, data)
+    view = _view(qtbot, session)
+    assert view.evaluate()
+    wrong = view.wrong
+    ev = view.result
+    assert len(wrong) == min(48, int(np.sum(ev.pred != ev.y))) > 0
+    assert view.wrong_grid.count() == len(wrong)
+    assert view.tabs.isTabVisible(2)
+    first = view.wrong_grid.itemAt(0).widget()
+    caption = first.layout().itemAt(1).widget().text()
+    names = session.dataset.class_names
+    assert caption == f"{names[ev.y[wrong[0]]]} → {names[ev.pred[wrong[0]]]}"
+    assert view.matrix.sum() == 30
