@@ -41,6 +41,7 @@ def findings_html(findings) -> str:
         remedies = "".join(f"<li>{r}</li>" for r in f.remedies)
         name = NAMES.get(f.kind, f.kind)
         text = f.message.removeprefix(name + ": ")  # the heading already says it
+        text = text[:1].upper() + text[1:]
         parts.append(
             f"<p><b style='color:{colour}'>{name}</b> "
             f"<span style='color:#64748b'>({', '.join(f.nodes)})</span><br>{text}</p>"
