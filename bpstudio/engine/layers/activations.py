@@ -79,13 +79,21 @@ class GELU(Layer):
     def forward(self, xs):
         x, xp = xs[0], self.xp
         self._x = x
-        self._cdf = 0.5 * (1.0 + erf(xp, x * (1.0 / math.sqrt(2.0))))
-        return x * self._cdf
+        cdf = erf(xp, x * (1.0 / math.sqrt(2.0)))
+        cdf += 1.0
+        cdf *= 0.5
+        self._cdf = cdf
+        return x * cdf
 
     def backward(self, dy):
-        x = self._x
-        pdf = self.xp.exp(-0.5 * x * x) * (1.0 / math.sqrt(2.0 * math.pi))
-        return [dy * (self._cdf + x * pdf)]
+        x, xp = self._x, self.xp
+        g = x * x  # in place from here: dy * (Phi(x) + x * phi(x))
+        g *= -0.5
+        xp.exp(g, out=g)
+        g *= x * (1.0 / math.sqrt(2.0 * math.pi))
+        g += self._cdf
+        g *= dy
+        return [g]
 
 
 class Softmax(Layer):
