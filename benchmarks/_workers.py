@@ -7,9 +7,10 @@ the parent still interleaves their epochs: engine, torch, engine, torch, ...
 Commands (tuples) and answers:
     ("peak", threads)            -> GFLOP/s of the NumPy float32 matmul
     ("losses", steps)            -> the first ``steps`` batch losses from the initial weights
-    ("epoch", threads, mode)     -> seconds for one epoch; engine modes: "trainer" (no
-                                    stats), "stats" (histograms every 0.25 s), "bare" (a
-                                    hand-written loop on the Network); torch ignores mode
+    ("epoch", threads, mode)     -> (wall, cpu) seconds of one epoch; engine modes:
+                                    "trainer" (no stats), "stats" (histograms every
+                                    0.25 s), "bare" (a hand-written loop on the Network);
+                                    torch ignores mode
     ("quit",)
 """
 
@@ -41,6 +42,17 @@ def serve(conn, framework: str, case_key: str, samples: int) -> None:
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
 
 
+class Clock:
+    """Wall and process-CPU seconds since creation. On a shared machine CPU time moves
+    less than wall time (it stops while another process has the core), so both are kept."""
+
+    def __init__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def read(self) -> tuple[float, float]:
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
 class EngineRunner:
     def __init__(self, case, x, y):
         self.case, self.x, self.y = case, x, y
@@ -66,28 +78,28 @@ class EngineRunner:
                     tr.request_stop()
         return out
 
-    def epoch(self, mode: str) -> float:
+    def epoch(self, mode: str) -> tuple[float, float]:
         if mode == "bare":
             return self.bare_epoch()
         interval = 0.25 if mode == "stats" else None
         tr = engine_trainer(self.case, self.x, self.y, stats_interval=interval, net=self.net)
-        t = time.perf_counter()
+        clock = Clock()
         for _ in tr.run():
             pass
-        return time.perf_counter() - t
+        return clock.read()
 
-    def bare_epoch(self) -> float:
+    def bare_epoch(self) -> tuple[float, float]:
         """The least a loop on the Network can do: gather, loss, backward, SGD step."""
         net, bs = self.net, self.case.batch
         opt = make_optimizer("sgd", net.named_params(), lr=self.case.lr)
-        t = time.perf_counter()
+        clock = Clock()
         order = self.rng.permutation(len(self.x))
         for start in range(0, len(order), bs):
             idx = order[start : start + bs]
             net.loss(self.x[idx], self.y[idx])
             net.backward()
             opt.step(net.named_grads())
-        return time.perf_counter() - t
+        return clock.read()
 
 
 class TorchRunner:
@@ -121,9 +133,9 @@ class TorchRunner:
         torch_epoch(model, self._sgd(model), self.x, self.y, order, self.case.batch, out)
         return out
 
-    def epoch(self) -> float:
+    def epoch(self) -> tuple[float, float]:
         opt = self._sgd(self.model)
-        t = time.perf_counter()
+        clock = Clock()
         order = self.torch.from_numpy(self.rng.permutation(len(self.x)))
         torch_epoch(self.model, opt, self.x, self.y, order, self.case.batch)
-        return time.perf_counter() - t
+        return clock.read()

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import multiprocessing as mp
 import os
 import platform
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the helper modules beside us
@@ -32,7 +34,7 @@ from _process import startup_commands, thread_env, timed, write_case  # noqa: E4
 from _workers import serve  # noqa: E402
 
 LOSS_STEPS = 5
-ENGINE_MODES = ("trainer", "stats", "bare")
+ENGINE_MODES = ("bare", "trainer", "stats")
 
 
 def torch_version() -> str | None:
@@ -80,7 +82,8 @@ def run_case(case_key: str, args, with_torch: bool) -> dict:
             out["losses"] = [ours, theirs]
             out["loss_diff"] = max(abs(a - b) for a, b in zip(ours, theirs, strict=True))
         for threads in args.threads:
-            out["threads"][threads] = time_epochs(engine, torch, threads, args.repeats)
+            out["threads"][threads] = time_epochs(engine, torch, threads, args)
+            print(f"  ({case_key}, {threads} thread(s) measured)", file=sys.stderr, flush=True)
         return out
     finally:
         engine.close()
@@ -88,21 +91,27 @@ def run_case(case_key: str, args, with_torch: bool) -> dict:
             torch.close()
 
 
-def time_epochs(engine: Worker, torch: Worker | None, threads: int, repeats: int) -> dict:
-    """Interleaved epochs (after one warm-up each): seconds per mode, and the peak."""
-    times = {m: [] for m in (*ENGINE_MODES, "torch")}
-    peaks = []
-    for r in range(repeats + 1):
+def time_epochs(engine: Worker, torch: Worker | None, threads: int, args) -> dict:
+    """Interleaved epochs (after one warm-up each): wall and CPU seconds per mode, and the
+    matmul peak. Stops repeating once ``args.budget`` seconds are spent (two at least):
+    with another busy process, two BLAS threads on two cores can run 10x slower."""
+    times = {m: {"wall": [], "cpu": []} for m in (*ENGINE_MODES, "torch")}
+    peaks, start = [], time.perf_counter()
+    for r in range(args.repeats + 1):
         for mode in ENGINE_MODES:
-            t = engine.ask("epoch", threads, mode)
-            if r:
-                times[mode].append(t)
+            record(times[mode], engine.ask("epoch", threads, mode), r)
             if torch is not None and mode == "trainer":
-                t = torch.ask("epoch", threads, "")
-                if r:
-                    times["torch"].append(t)
+                record(times["torch"], torch.ask("epoch", threads, ""), r)
         peaks.append(engine.ask("peak", threads))
+        if r >= 2 and time.perf_counter() - start > args.budget:
+            break
     return {"times": times, "peak": median(peaks)}
+
+
+def record(into: dict, wall_cpu: tuple[float, float], repeat: int) -> None:
+    if repeat:  # repeat 0 is the warm-up
+        into["wall"].append(wall_cpu[0])
+        into["cpu"].append(wall_cpu[1])
 
 
 # ------------------------------------------------------------------ process runs
@@ -188,26 +197,24 @@ def machine() -> str:
 
 
 def print_speed(results: dict, args) -> None:
-    print("\n## Epoch time, engine (Trainer, no stats) vs PyTorch\n")
+    print("\n## Epoch time, engine (Trainer, no stats) vs PyTorch, medians\n")
     print(
-        "| case | threads | engine samples/s | torch samples/s | engine epoch s | "
-        "torch epoch s | engine/torch time | engine GFLOP/s (% of matmul peak) | "
-        "torch GFLOP/s | matmul peak GFLOP/s |"
+        "| case | threads | engine samples/s | torch samples/s | engine/torch time (wall) | "
+        "(CPU) | engine GFLOP/s (% of peak) | torch GFLOP/s | matmul peak GFLOP/s |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for key, res in results.items():
         case, n = CASES[key], res["samples"]
-        flops = gemm_flops_per_sample(case) * n / 1e9
+        gflop = gemm_flops_per_sample(case) * n / 1e9
         for threads, t in res["threads"].items():
-            te, tt = median(t["times"]["trainer"]), median(t["times"]["torch"])
-            peak = t["peak"]
-            ratio = f"{te / tt:.2f}x" if tt == tt else "-"
-            torch_rate = f"{n / tt:,.0f}" if tt == tt else "-"
-            torch_gf = f"{flops / tt:.1f}" if tt == tt else "-"
+            eng, tor, peak = t["times"]["trainer"], t["times"]["torch"], t["peak"]
+            te, tt = median(eng["wall"]), median(tor["wall"])
+            cpu = median(eng["cpu"]) / median(tor["cpu"]) if tor["cpu"] else math.nan
             print(
                 f"| {case.name} b{case.batch}, {n:,} samples | {threads} | {n / te:,.0f} | "
-                f"{torch_rate} | {te:.3f} | {tt:.3f} | {ratio} | "
-                f"{flops / te:.1f} ({100 * flops / te / peak:.0f}%) | {torch_gf} | {peak:.0f} |"
+                f"{n / tt:,.0f} | {te / tt:.2f}x | {cpu:.2f}x | "
+                f"{gflop / te:.1f} ({100 * gflop / te / peak:.0f}%) | {gflop / tt:.1f} | "
+                f"{peak:.0f} |"
             )
     print()
     for key, res in results.items():
@@ -221,12 +228,12 @@ def print_speed(results: dict, args) -> None:
     if args.verbose:
         for key, res in results.items():
             for threads, t in res["threads"].items():
-                raw = ", ".join(f"{m} {spread(v)}" for m, v in t["times"].items())
-                print(f"  raw s, median (min-max): {key} {threads} threads: {raw}")
+                raw = ", ".join(f"{m} {spread(v['wall'])}" for m, v in t["times"].items())
+                print(f"  wall s, median (min-max): {key}, {threads} threads: {raw}")
 
 
 def print_stats(results: dict) -> None:
-    print("\n## What the app's statistics cost (engine epoch seconds, medians)\n")
+    print("\n## What the app's statistics cost (engine epoch CPU seconds, medians)\n")
     print(
         "| case | threads | bare loop | Trainer, no stats | Trainer, grad norms + "
         "histograms every 0.25 s | stats overhead | Trainer vs bare |"
@@ -234,7 +241,7 @@ def print_stats(results: dict) -> None:
     print("|---|---|---|---|---|---|---|")
     for key, res in results.items():
         for threads, t in res["threads"].items():
-            bare, plain, stats = (median(t["times"][m]) for m in ("bare", "trainer", "stats"))
+            bare, plain, stats = (median(t["times"][m]["cpu"]) for m in ENGINE_MODES)
             print(
                 f"| {CASES[key].name} | {threads} | {bare:.3f} | {plain:.3f} | {stats:.3f} | "
                 f"{100 * (stats / plain - 1):+.1f}% | {100 * (plain / bare - 1):+.1f}% |"
@@ -271,6 +278,7 @@ def parse(argv):
     p.add_argument("--threads", default="1,2", help="BLAS thread counts, e.g. 1,2")
     p.add_argument("--cases", default="mlp,cnn", help="comma-separated: mlp, cnn")
     p.add_argument("--no-process", action="store_true", help="skip the whole-process runs")
+    p.add_argument("--budget", type=float, help="seconds per case and thread count")
     p.add_argument("--json", help="also write every timing to this file")
     p.add_argument("-v", "--verbose", action="store_true", help="raw timings too")
     args = p.parse_args(argv)
@@ -279,6 +287,7 @@ def parse(argv):
     args.scale = 5 if args.quick else 1
     args.repeats = 3 if args.quick else 5
     args.process_repeats = 1 if args.quick else 3
+    args.budget = args.budget or (20 if args.quick else 90)
     return args
 
 
