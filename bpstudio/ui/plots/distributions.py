@@ -66,6 +66,9 @@ class DistributionView:
         self.what = what
         self.store = HistoryStore()
         self.current = make_plot(f"{what} histogram", "count", what)
+        # a few dozen bars: clipping and downsampling would break stepMode's n+1 edges
+        self.current.getPlotItem().setClipToView(False)
+        self.current.getPlotItem().setDownsampling(ds=1, auto=False)
         self.bars = self.current.plot(
             [],
             [],

@@ -188,7 +188,9 @@ class TrainingRunner(QObject):
     Signals arrive on the GUI thread: ``packet(Packet)`` about 20 times per second,
     ``diverged(DivergedEvent)``, ``finished(DoneEvent)`` at the end of every run,
     ``failed(Exception)`` when the worker raised (no ``finished`` then), and
-    ``state_changed(str)``: "running", "paused", "stopping", "idle".
+    ``state_changed(str)``: "running", "paused", "stopping", "idle". ``finished`` and
+    ``failed`` come after the worker thread has ended (the runner is idle then, so a
+    slot can start the next run); ``shutdown`` drops what was still queued.
     """
 
     packet = Signal(object)
@@ -204,6 +206,7 @@ class TrainingRunner(QObject):
         self._worker: _Worker | None = None
         self._control: _Control | None = None
         self._state = "idle"
+        self._final = None  # (signal, payload) to emit once the worker thread has ended
 
     @property
     def state(self) -> str:
@@ -268,13 +271,11 @@ class TrainingRunner(QObject):
             return
         if kind == "state":
             self._set_state(payload)
-            return
-        {
-            "packet": self.packet,
-            "diverged": self.diverged,
-            "done": self.finished,
-            "failed": self.failed,
-        }[kind].emit(payload)
+        elif kind in ("done", "failed"):
+            # told once the thread has ended, so a slot may start the next run at once
+            self._final = (self.finished if kind == "done" else self.failed, payload)
+        else:
+            (self.packet if kind == "packet" else self.diverged).emit(payload)
 
     def _update(self, **flags) -> None:
         c = self._control
@@ -304,3 +305,6 @@ class TrainingRunner(QObject):
         self._worker = None
         self._control = None
         self._set_state("idle")
+        final, self._final = self._final, None
+        if final is not None:
+            final[0].emit(final[1])

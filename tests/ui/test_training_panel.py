@@ -1,0 +1,172 @@
+"""The training panel on the spiral example: a short run fills the plots and the run
+history, F5 pauses and resumes, Stop ends, divergence pauses with a message naming the
+node, a worker error becomes a dialog, a graph edit mid-run offers a restart."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from bpstudio.engine.backend import gpu_status
+from bpstudio.session import Session
+from bpstudio.ui import errors
+from bpstudio.ui.plots.dashboard import TrainingPlots
+from bpstudio.ui.training.panel import TrainingPanel
+
+
+@pytest.fixture
+def panel(qtbot):
+    session = Session.open_example("spiral")
+    session.project.training["epochs"] = 3
+    plots = TrainingPlots()
+    p = TrainingPanel(session, plots)
+    qtbot.addWidget(p)
+    qtbot.addWidget(plots)
+    plots.show()
+    p.show()
+    yield p
+    p.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def shown(monkeypatch):
+    """Messages the app would show (a modal box would block an offscreen test)."""
+    messages = []
+    monkeypatch.setattr(
+        errors, "show_error", lambda msg, detail="", parent=None: messages.append(msg)
+    )
+    return messages
+
+
+def run_to_end(qtbot, panel, timeout=30000):
+    with qtbot.waitSignal(panel.run_finished, timeout=timeout):
+        panel.actions["start"].trigger()
+    qtbot.waitUntil(lambda: not panel.runner.active)
+
+
+def test_short_run_fills_plots_and_history(qtbot, panel):
+    run_to_end(qtbot, panel)
+    run = panel.session.runs[-1]
+    assert len(run.epochs) == 3 and len(run.steps) == 3 * 15
+    panel.plots.refresh()
+    assert len(panel.plots.loss.smooth.getData()[0]) == 45
+    assert len(panel.plots.loss.epoch_val.getData()[0]) == 3
+    assert "finished" in panel.progress.line.text()
+    assert panel.actions["start"].text() == "Start" and panel.actions["reset"].isEnabled()
+
+
+def test_f5_pauses_and_resumes_and_stop_ends(qtbot, panel):
+    panel.session.project.training["epochs"] = 100000
+    panel.actions["start"].trigger()
+    qtbot.waitUntil(lambda: len(panel.run.steps) > 20, timeout=10000)
+    panel.actions["start"].trigger()  # F5 again: pause
+    qtbot.waitUntil(lambda: panel.runner.state == "paused", timeout=5000)
+    assert panel.actions["start"].text() == "Resume"
+    qtbot.wait(100)
+    frozen = len(panel.run.steps)
+    qtbot.wait(200)
+    assert len(panel.run.steps) == frozen
+    panel.actions["step"].trigger()
+    qtbot.waitUntil(lambda: len(panel.run.steps) == frozen + 1, timeout=5000)
+    panel.actions["start"].trigger()  # resume
+    qtbot.waitUntil(lambda: len(panel.run.steps) > frozen + 20, timeout=10000)
+    with qtbot.waitSignal(panel.run_finished, timeout=10000):
+        panel.actions["stop"].trigger()
+    assert panel.run.note.startswith("stopped")
+
+
+def test_divergent_learning_rate_pauses_with_the_node_named(qtbot, panel):
+    training = panel.session.project.training
+    training["optimizer"] = {"name": "sgd", "lr": 1e6}
+    training["epochs"] = 50
+    panel.form.load()
+    nodes = []
+    panel.diverged_at.connect(nodes.append)
+    run_to_end(qtbot, panel)
+    assert panel.banner.isVisible()
+    text = panel.banner.text()
+    assert "diverged" in text and "step" in text and "learning rate" in text
+    assert nodes and (nodes[0] is None or f"'{nodes[0]}'" in text)
+    assert len(panel.run.epochs) < 50
+    for w in panel.session.network.state_dict().values():
+        assert np.all(np.isfinite(w))  # the last good weights
+
+
+def test_worker_error_is_shown(qtbot, panel, shown):
+    real = panel.session.make_trainer
+
+    def broken(*args, **kwargs):
+        trainer = real(*args, **kwargs)
+
+        def run():
+            yield from []
+            raise RuntimeError("injected failure")
+
+        trainer.run = run
+        return trainer
+
+    panel.session.make_trainer = broken
+    with qtbot.waitSignal(panel.runner.failed, timeout=5000):
+        panel.actions["start"].trigger()
+    qtbot.waitUntil(lambda: not panel.runner.active)
+    assert any("injected failure" in m for m in shown)
+    assert panel.actions["start"].isEnabled()
+
+
+def test_bad_setting_refused_with_a_message(qtbot, panel, shown):
+    panel.session.project.training["device"] = "gpu"
+    if gpu_status()[0]:
+        pytest.skip("a GPU is usable here")
+    panel.actions["start"].trigger()
+    assert shown and "GPU" in shown[0]
+    assert not panel.runner.active
+
+
+def test_graph_edit_mid_run_offers_restart(qtbot, panel):
+    panel.session.project.training["epochs"] = 100000
+    panel.ask_restart = lambda: True
+    panel.actions["start"].trigger()
+    qtbot.waitUntil(lambda: len(panel.run.steps) > 5, timeout=10000)
+    first = panel.run
+    panel.session.project.graph.nodes["fc1"].params["units"] = 8
+    panel.on_graph_changed()
+    qtbot.waitUntil(lambda: panel.run is not first and len(panel.run.steps) > 5, timeout=10000)
+    assert panel.session.network.shapes["fc1"] == (8,)
+    panel.ask_restart = lambda: False
+    panel.session.project.graph.nodes["fc1"].params["units"] = 4
+    panel.on_graph_changed()
+    assert panel.runner.state == "running"
+    assert panel.session.network.shapes["fc1"] == (8,)  # the running model is untouched
+
+
+def test_form_writes_settings_per_optimiser(qtbot, panel):
+    form = panel.form
+    form.optimizer.setCurrentText("sgd")
+    opt = panel.session.project.training["optimizer"]
+    assert opt["name"] == "sgd" and opt["lr"] == 0.01  # the rate carries over
+    assert {"momentum", "dampening", "weight_decay", "nesterov"} <= set(opt)
+    form.opt_fields["lr"].setText("0.5")
+    form.opt_fields["lr"].editingFinished.emit()
+    assert panel.session.project.training["optimizer"]["lr"] == 0.5
+    form.schedule.setCurrentText("step")
+    assert panel.session.project.training["schedule"]["name"] == "step"
+    form.clip.setText("1.5")
+    form.clip.editingFinished.emit()
+    assert panel.session.project.training["clip_norm"] == 1.5
+    gpu_item = form.device.model().item(2)
+    assert gpu_item.isEnabled() == gpu_status()[0]
+
+
+def test_two_runs_overlay(qtbot, panel):
+    run_to_end(qtbot, panel)
+    panel.session.project.graph.nodes["act1"].op = "Sigmoid"
+    panel.session.project.graph.nodes["act2"].op = "Sigmoid"
+    run_to_end(qtbot, panel)
+    assert len(panel.session.runs) == 2
+    for run in panel.session.runs:
+        panel.runs.tick(run)
+    assert len(panel.plots.loss._overlays) == 4
+    x, y = panel.plots.loss._overlays[0].getData()
+    assert len(x) == 45 and all(math.isfinite(v) for v in y)
