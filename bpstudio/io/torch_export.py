@@ -122,7 +122,7 @@ def generate_source(tensors: dict, metadata: dict, weights_file: str) -> str:
                 mapping[key] = f"{attr}.{key[len(pn.id) + 1 :]}"
     return _TEMPLATE.format(
         doc=_docstring(metadata, plan.loss_op),
-        weights=weights_file,
+        weights=json.dumps(weights_file),  # a literal: any file name stays data, not code
         classes=_literal(metadata.get("class_names")),
         features=_literal(metadata.get("feature_names")),
         categories=_literal(categories_of(metadata) or None),
@@ -199,7 +199,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-WEIGHTS = "{weights}"
+WEIGHTS = {weights}
 CLASS_NAMES = {classes}
 FEATURE_NAMES = {features}
 CATEGORIES = {categories}
