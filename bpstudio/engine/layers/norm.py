@@ -51,18 +51,24 @@ class BatchNorm(Layer):
         x, xp = xs[0], self.xp
         axes, bshape = self._axes(x)
         n = x.size // x.shape[1]
+        xhat = self._buf("xhat", x.shape)
         if self.training:
             if n < 2:
                 raise BpError("BatchNorm needs more than 1 value per channel in training")
-            mean = x.mean(axis=axes)
-            var = x.var(axis=axes)
+            mean = x.sum(axis=axes) * (1.0 / n)
+            xp.subtract(x, mean.reshape(bshape), out=xhat)
+            sq = xp.multiply(xhat, xhat, out=self._buf("sq", x.shape))
+            var = sq.sum(axis=axes) * (1.0 / n)  # biased, two-pass: no cancellation
             self._update_running(mean, var, n)
         else:
-            mean, var = self.buffers["running_mean"], self.buffers["running_var"]
+            var = self.buffers["running_var"]
+            xp.subtract(x, self.buffers["running_mean"].reshape(bshape), out=xhat)
         inv_std = 1.0 / xp.sqrt(var + self.eps)
-        xhat = (x - mean.reshape(bshape)) * inv_std.reshape(bshape)
+        xhat *= inv_std.reshape(bshape)
         self._xhat, self._inv_std, self._n = xhat, inv_std, n
-        return xhat * self.params["weight"].reshape(bshape) + self.params["bias"].reshape(bshape)
+        y = xp.multiply(xhat, self.params["weight"].reshape(bshape), out=self._buf("y", x.shape))
+        y += self.params["bias"].reshape(bshape)
+        return y
 
     def _update_running(self, mean, var, n: int) -> None:
         m = self.momentum
@@ -75,16 +81,21 @@ class BatchNorm(Layer):
     def backward(self, dy):
         xp, xhat = self.xp, self._xhat
         axes, bshape = self._axes(dy)
-        xp.sum(dy * xhat, axis=axes, out=self.grads["weight"])
+        tmp = xp.multiply(dy, xhat, out=self._buf("sq", dy.shape))
+        xp.sum(tmp, axis=axes, out=self.grads["weight"])
         xp.sum(dy, axis=axes, out=self.grads["bias"])
         if not self._wants_grad(0):
             return [None]
         scale = (self._inv_std * self.params["weight"]).reshape(bshape)
+        dx = self._buf("dx", dy.shape)
         if not self.training:
-            return [dy * scale]
-        g_mean = (self.grads["bias"] / self._n).reshape(bshape)
-        gx_mean = (self.grads["weight"] / self._n).reshape(bshape)
-        return [(dy - g_mean - xhat * gx_mean) * scale]
+            return [xp.multiply(dy, scale, out=dx)]
+        # dx = scale * (dy - mean(dy) - xhat * mean(dy * xhat)), in place in dx
+        xp.multiply(xhat, (self.grads["weight"] * (1.0 / self._n)).reshape(bshape), out=dx)
+        xp.subtract(dy, dx, out=dx)
+        dx -= (self.grads["bias"] * (1.0 / self._n)).reshape(bshape)
+        dx *= scale
+        return [dx]
 
     def __repr__(self):
         return f"BatchNorm(eps={self.eps}, momentum={self.momentum})"
