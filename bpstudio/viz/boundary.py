@@ -112,13 +112,14 @@ def probability_rgb(probs: np.ndarray, strength: float = 0.4) -> np.ndarray:
 
 
 def value_rgb(values: np.ndarray) -> np.ndarray:
-    """``(H, W)`` real values -> ``(H, W, 3)`` uint8, diverging blue-white-orange around 0
-    (scaled by the largest magnitude), as TensorFlow Playground's neuron pictures."""
+    """``(..., H, W)`` real values -> ``(..., H, W, 3)`` uint8, diverging blue-white-orange
+    around 0, each ``(H, W)`` map scaled by its own largest magnitude (as TensorFlow
+    Playground's neuron pictures)."""
     v = np.asarray(values, dtype=np.float64)
-    scale = float(np.abs(v).max()) or 1.0
-    t = np.clip(v / scale, -1, 1)[..., None]
+    scale = np.abs(v).max(axis=(-2, -1), keepdims=True)
+    t = np.clip(v / np.where(scale > 0, scale, 1.0), -1, 1)[..., None]
     neg, pos, white = CLASS_COLORS[0], CLASS_COLORS[1], np.full(3, 255.0)
-    rgb = np.where(t < 0, white + (neg - white) * -t, white + (pos - white) * t)
+    rgb = white + np.where(t < 0, (white - neg) * t, (pos - white) * t)
     return rgb.astype(np.uint8)
 
 

@@ -67,6 +67,8 @@ def test_boundary_and_overlay_update_during_training(small, qtbot):
     assert np.abs(after - before).max() > 0.05  # the picture follows the training
     assert ctl.boundary.updates - count0 <= elapsed * MAX_HZ + 3  # throttled
     assert ctl.overlay.halo_colour("fc1") is not None  # the graph shows gradients
+    tip = window.scene.edges[("fc1", "act1")].toolTip()  # hovering an edge: its tensor
+    assert tip.startswith("fc1 → act1") and "mean" in tip and "|dL/d out|" in tip
     assert ctl.legend.bar.frame is not None and ctl.legend.mode == "backward"
     assert ctl.diagnosis.source.text().startswith("live")
     ctl.legend.forward_btn.setChecked(True)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from bpstudio.errors import BpError
+from bpstudio.ui.viz.blas import one_blas_thread
 from bpstudio.viz.boundary import (
     CLASS_COLORS,
     decision_image,
@@ -69,6 +70,9 @@ class BoundaryView(QWidget):
         self.updates = 0  # how many times the image was redrawn (tests read it)
         self.probs: np.ndarray | None = None
         self._last = 0.0
+        self._points_key = None
+        self._thumb_key = None
+        self._thumb_labels: dict = {}
         self._timer = QTimer(self, singleShot=True, timeout=self.redraw)
         self.plot = pg.PlotWidget(background="w")
         self.plot.setAspectLocked(True)
@@ -106,6 +110,7 @@ class BoundaryView(QWidget):
         wait = max(0.0, 1.0 / MAX_HZ - (time.monotonic() - self._last))
         self._timer.start(int(wait * 1000))
 
+    @one_blas_thread
     def redraw(self) -> bool:
         self._last = time.monotonic()
         session = self.model.session
@@ -140,9 +145,11 @@ class BoundaryView(QWidget):
         x0, x1, y0, y1 = grid.extent
         self.image.setImage(rgb, levels=(0, 255))
         self.image.setRect(x0, y0, x1 - x0, y1 - y0)
-        self._scatter(self.train_pts, ds.x_train, ds.y_train, task)
-        self._scatter(self.val_pts, ds.x_val, ds.y_val, task)
-        self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        if self._points_key != (id(ds), task):  # the points only change with the data
+            self._points_key = (id(ds), task)
+            self._scatter(self.train_pts, ds.x_train, ds.y_train, task)
+            self._scatter(self.val_pts, ds.x_val, ds.y_val, task)
+            self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         self._thumbnails(net, grid_over(pts, THUMB))
         self.updates += 1
         what = "class probabilities" if task != "regression" else "predicted value"
@@ -156,27 +163,41 @@ class BoundaryView(QWidget):
         if x is None or len(x) == 0:
             item.setData([], [])
             return
+        # One brush object per class: pyqtgraph renders a symbol once per distinct brush.
+        palette = [pg.mkBrush(int(r), int(g), int(b), 230) for r, g, b in CLASS_COLORS]
         if task == "regression":
             brushes = [pg.mkBrush(60, 60, 60, 200)] * len(x)
         else:
-            cols = CLASS_COLORS[np.asarray(y).reshape(-1).astype(int) % len(CLASS_COLORS)]
-            brushes = [pg.mkBrush(int(r), int(g), int(b), 230) for r, g, b in cols]
+            idx = np.asarray(y).reshape(-1).astype(int) % len(CLASS_COLORS)
+            brushes = [palette[i] for i in idx]
         item.setData(x=x[:, 0], y=x[:, 1], brush=brushes)
 
     def _thumbnails(self, net, grid) -> None:
         units = hidden_units(net, grid, max_units=16)
         ops = {n.id: type(n.layer).__name__ for n in net.nodes}
         acts = {k: v for k, v in units.items() if ops[k] in ACTIVATIONS} or units
+        key = tuple((k, len(v)) for k, v in acts.items())
+        if key != self._thumb_key:  # new labels only when the layers change
+            self._thumb_key = key
+            self._thumb_labels = self._make_thumb_labels(key)
+        for nid, maps in acts.items():
+            centre = 0.5 if ops[nid] == "Sigmoid" else 0.0  # where the unit switches
+            pictures = value_rgb(maps - centre)  # (units, H, W, 3) in one pass
+            for j, m in enumerate(maps):
+                lab = self._thumb_labels[nid][j]
+                lab.setPixmap(pixmap_of(pictures[j], THUMB_PX))
+                lab.setToolTip(f"{nid} unit {j}: min {m.min():.3g}, max {m.max():.3g}")
+
+    def _make_thumb_labels(self, key) -> dict:
         clear_layout(self.thumb_grid)
-        for row, (nid, maps) in enumerate(acts.items()):
+        labels = {}
+        for row, (nid, n) in enumerate(key):
             name = QLabel(nid)
             name.setMinimumWidth(48)
             self.thumb_grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignTop)
-            for j, m in enumerate(maps):
-                lab = QLabel()
-                centre = 0.5 if ops[nid] == "Sigmoid" else 0.0  # where the unit switches
-                lab.setPixmap(pixmap_of(value_rgb(m - centre), THUMB_PX))
-                lab.setToolTip(f"{nid} unit {j}: min {m.min():.3g}, max {m.max():.3g}")
+            labels[nid] = [QLabel() for _ in range(n)]
+            for j, lab in enumerate(labels[nid]):
                 self.thumb_grid.addWidget(lab, row, j + 1, Qt.AlignmentFlag.AlignTop)
-        self.thumb_grid.setRowStretch(len(acts), 1)
+        self.thumb_grid.setRowStretch(len(key), 1)
         self.thumb_grid.setColumnStretch(17, 1)
+        return labels

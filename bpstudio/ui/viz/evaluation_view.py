@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from bpstudio.errors import BpError
+from bpstudio.ui.viz.blas import one_blas_thread
 from bpstudio.ui.viz.boundary_view import clear_layout, pixmap_of
 from bpstudio.viz.evaluation import (
     class_count,
@@ -110,6 +111,7 @@ class EvaluationView(QWidget):
             self._timer.start(int(wait * 1000))
 
     # ------------------------------------------------------------ evaluating
+    @one_blas_thread
     def evaluate(self) -> bool:
         self._last = time.monotonic()
         session = self.model.session
