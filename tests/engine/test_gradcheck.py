@@ -56,13 +56,13 @@ def test_layer_check_catches_a_wrong_gradient():
     assert errs["bias"] < 1e-8
 
 
-def _fanout_network():
+def _fanout_network(head_b=None):
     """x -> fc1 -> tanh, whose output feeds three Dense heads summed by Add."""
     nodes = [
         NodeSpec("fc1", Dense(units=6), ["x"]),
         NodeSpec("act", Tanh(), ["fc1"]),
         NodeSpec("a", Dense(units=3), ["act"]),
-        NodeSpec("b", Dense(units=3, init="xavier_normal"), ["act"]),
+        NodeSpec("b", head_b or Dense(units=3, init="xavier_normal"), ["act"]),
         NodeSpec("c", Dense(units=3, init="kaiming_uniform"), ["act"]),
         NodeSpec("sum", Add(), ["a", "b", "c"]),
     ]
@@ -113,8 +113,7 @@ def test_conv_network_with_batchnorm_and_dropout_is_left_untouched():
 
 def test_network_check_catches_a_wrong_layer():
     rng = np.random.default_rng(0)
-    net = _fanout_network()
-    net.nodes[3] = NodeSpec("b", WrongDense(units=3), ["act"])
+    net = _fanout_network(head_b=WrongDense(units=3))
     net.build((4,), rng)
     errs = gradcheck_network(net, rng.standard_normal((5, 4)), rng.integers(0, 3, 5))
     assert errs["b.weight"] > 1e-3
