@@ -13,7 +13,7 @@ from bpstudio.errors import BpError
 from bpstudio.session import DEFAULT_EXAMPLE, Session
 from bpstudio.ui.errors import install_excepthook, show_error
 from bpstudio.ui.theme import setup_app
-from bpstudio.ui.welcome import install_welcome
+from bpstudio.ui.welcome import install_first_run
 
 
 def make_app() -> QApplication:
@@ -51,7 +51,7 @@ def main(project_path: str | None = None) -> int:
     session, error = open_session(project_path)
     window = MainWindow(session)
     window.resize(1400, 900)
-    install_welcome(window)  # first-run card, Help > Welcome, View > Theme
+    install_first_run(window)  # welcome panel, Help > Welcome, View > Theme, tooltips
     window.show()
     if os.environ.get("BPSTUDIO_QUIT_AFTER_MS"):  # packaging/build.sh smoke-starts the bundle
         QTimer.singleShot(int(os.environ["BPSTUDIO_QUIT_AFTER_MS"]), lambda: _smoke_quit(window))

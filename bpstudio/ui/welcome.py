@@ -1,6 +1,6 @@
-"""First run: a Welcome panel, Help > Welcome, and View > Theme.
+"""First run: a Welcome panel, Help > Welcome, View > Theme, action tooltips.
 
-``install_welcome(window)`` adds a "Welcome" dock in the bottom row, tabbed with the
+``install_first_run(window)`` adds a "Welcome" dock in the bottom row, tabbed with the
 Backprop steps and raised on top of them, so it covers neither the network nor the
 plots. It stays until the person presses "Got it" (remembered in QSettings under
 ``welcome/dismissed``); Help > Welcome brings it back. It names the four steps of
@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayout
 
 from bpstudio.ui.theme import add_theme_menu
+from bpstudio.ui.tips import apply_tips
 
 SETTING = "welcome/dismissed"
 DOCK = "welcomeDock"
@@ -139,8 +140,9 @@ class _FirstShow(QObject):
             show_welcome(self.window)
 
 
-def install_welcome(window) -> WelcomePanel:
-    """Add the Welcome panel (shown unless dismissed), Help > Welcome and View > Theme."""
+def install_first_run(window) -> WelcomePanel:
+    """What a person meets first: the Welcome panel (shown unless dismissed), Help >
+    Welcome, View > Theme, and tooltips on every menu and toolbar action."""
     panel = WelcomePanel(window)
     window.welcome = panel
     dock = window.add_dock("Welcome", panel, Qt.DockWidgetArea.BottomDockWidgetArea, DOCK)
@@ -160,6 +162,7 @@ def install_welcome(window) -> WelcomePanel:
         help_menu.insertAction(first, action)
     if view_menu is not None:
         add_theme_menu(window, view_menu)
+    apply_tips(window)
     return panel
 
 
