@@ -324,6 +324,8 @@ def test_batchnorm_refuses_single_value_per_channel():
 ACTIVATIONS = [
     (ReLU, {}, lambda t, x: t.relu(x)),
     (LeakyReLU, {"slope": 0.2}, lambda t, x: t.nn.functional.leaky_relu(x, 0.2)),
+    (LeakyReLU, {"slope": 1.5}, lambda t, x: t.nn.functional.leaky_relu(x, 1.5)),
+    (LeakyReLU, {"slope": -0.3}, lambda t, x: t.nn.functional.leaky_relu(x, -0.3)),
     (Sigmoid, {}, lambda t, x: t.sigmoid(x)),
     (Tanh, {}, lambda t, x: t.tanh(x)),
     (GELU, {}, lambda t, x: t.nn.functional.gelu(x)),

@@ -35,10 +35,17 @@ class LeakyReLU(Layer):
     def forward(self, xs):
         x, xp = xs[0], self.xp
         self._pos = xp.greater(x, 0, out=self._buf("pos", x.shape, dtype=bool))
-        return xp.where(self._pos, x, x * self.slope)
+        y = xp.multiply(x, self.slope, out=self._buf("y", x.shape))
+        if 0.0 <= self.slope <= 1.0:  # then leaky(x) = max(x, slope * x): one pass
+            return xp.maximum(x, y, out=y)
+        return xp.where(self._pos, x, y)
 
     def backward(self, dy):
-        return [self.xp.where(self._pos, dy, dy * self.slope)]
+        xp = self.xp
+        g = xp.multiply(self._pos, 1.0 - self.slope, out=self._buf("dx", dy.shape))
+        g += self.slope  # the local slope: 1 where x > 0, else slope
+        g *= dy
+        return [g]
 
     def __repr__(self):
         return f"LeakyReLU(slope={self.slope})"
@@ -49,25 +56,35 @@ class Sigmoid(Layer):
 
     def forward(self, xs):
         x, xp = xs[0], self.xp
-        e = xp.exp(-xp.abs(x))
-        r = 1.0 / (1.0 + e)
+        e = xp.abs(x)
+        e *= -1.0
+        xp.exp(e, out=e)  # exp(-|x|) in (0, 1]
+        r = 1.0 / (1.0 + e)  # sigmoid(|x|)
         self._y = xp.where(x >= 0, r, e * r)
         return self._y
 
     def backward(self, dy):
-        y = self._y
-        return [dy * y * (1.0 - y)]
+        y, xp = self._y, self.xp
+        g = xp.subtract(1.0, y, out=self._buf("dx", y.shape))
+        g *= y
+        g *= dy
+        return [g]
 
 
 class Tanh(Layer):
     """y = tanh(x); dx = dy * (1 - y^2)."""
 
     def forward(self, xs):
-        self._y = self.xp.tanh(xs[0])
+        x = xs[0]
+        self._y = self.xp.tanh(x, out=self._buf("y", x.shape))
         return self._y
 
     def backward(self, dy):
-        return [dy * (1.0 - self._y * self._y)]
+        y, xp = self._y, self.xp
+        g = xp.multiply(y, y, out=self._buf("dx", y.shape))
+        xp.subtract(1.0, g, out=g)
+        g *= dy
+        return [g]
 
 
 class GELU(Layer):
