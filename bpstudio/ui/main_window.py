@@ -78,6 +78,9 @@ class MainWindow(FileActions, QMainWindow):
         self.dataset_panel = DatasetPanel(self.model, self)
         right = Area.RightDockWidgetArea
         self.add_dock("Dataset", _scrolling(self.dataset_panel), right, "datasetDock")
+        from bpstudio.ui.training.install import install_training
+
+        install_training(self)  # training panel, plots dock, Train menu actions
         from bpstudio.ui.viz.install import install_viz
 
         install_viz(self)  # backprop views: step-through, diagnosis, boundary, evaluation

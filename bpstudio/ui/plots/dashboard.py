@@ -52,9 +52,11 @@ class TrainingPlots(QWidget):
     def _build(self) -> None:
         bar = QHBoxLayout()
         self.log_scale = QCheckBox("log-scale loss")
+        self.log_scale.setToolTip("Show the loss on a logarithmic axis")
         self.log_scale.toggled.connect(self.loss.set_log)
         self.tensor = QComboBox()
         self.tensor.setMinimumContentsLength(14)
+        self.tensor.setToolTip("The tensor whose weight and gradient histograms are shown")
         self.tensor.currentTextChanged.connect(self._select_tensor)
         bar.addWidget(self.log_scale)
         bar.addStretch(1)

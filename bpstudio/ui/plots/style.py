@@ -46,7 +46,7 @@ def make_plot(title: str, left: str, bottom: str = "epoch") -> pg.PlotWidget:
     item.showGrid(x=True, y=True, alpha=0.2)
     item.setDownsampling(auto=True, mode="peak")
     item.setClipToView(True)
-    w.setMinimumSize(220, 140)
+    w.setMinimumSize(160, 80)
     return w
 
 

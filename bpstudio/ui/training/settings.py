@@ -17,6 +17,24 @@ from bpstudio.ui.training.fields import NumberEdit, bool_box, int_box
 # Starting values for a schedule's required parameters (they have no torch default).
 SCHEDULE_STARTS = {"step_size": 30, "gamma": 0.5, "T_max": None}
 DEVICES = (("Auto", "auto"), ("CPU", "cpu"), ("GPU", "gpu"))
+HELP = {
+    "lr": "learning rate: the size of each step along the negative gradient",
+    "momentum": "share of the previous step added to this one (0 = plain SGD)",
+    "dampening": "shrinks the gradient's share in the momentum buffer",
+    "weight_decay": "adds weight_decay × w to each gradient (AdamW: shrinks w directly)",
+    "nesterov": "Nesterov momentum: look ahead along the momentum before the step",
+    "betas": "decay rates of Adam's running mean and running square of the gradient",
+    "eps": "added to the denominator so a step never divides by zero",
+    "amsgrad": "use the largest running square seen so far (AMSGrad)",
+    "alpha": "decay rate of RMSprop's running square of the gradient",
+    "centered": "divide by the gradient's running variance instead of its square",
+    "lr_decay": "Adagrad: the rate shrinks as lr / (1 + (t - 1) lr_decay)",
+    "initial_accumulator_value": "starting value of Adagrad's sum of squared gradients",
+    "step_size": "epochs between two multiplications of the rate by gamma",
+    "gamma": "factor the learning rate is multiplied by",
+    "T_max": "epochs of one half cosine from the start rate down to eta_min",
+    "eta_min": "the lowest learning rate of the cosine",
+}
 
 
 class HyperparamForm(QWidget):
@@ -44,9 +62,24 @@ class HyperparamForm(QWidget):
         self.seed = int_box(0, 0, 2**31 - 1)
         self.device = QComboBox()
         self.gpu_note = QLabel()
+        self._tooltips()
         self._layout()
         self.load()
         self._connect()
+
+    def _tooltips(self) -> None:
+        tips = {
+            self.optimizer: "the update rule (torch.optim names and defaults)",
+            self.schedule: "how the learning rate changes from epoch to epoch",
+            self.epochs: "passes over the training data in the next run",
+            self.batch_size: "samples per step (0 = the whole training set per step)",
+            self.l2: "L2 penalty: adds l2 × w to every gradient",
+            self.clip: "rescale the gradients when their total norm exceeds this (empty = off)",
+            self.seed: "seed of the initial weights and the batch order",
+            self.device: "where the next run trains: CPU (NumPy), GPU (CuPy) or the best",
+        }
+        for widget, tip in tips.items():
+            widget.setToolTip(tip)
 
     def _layout(self) -> None:
         f = self.form
@@ -174,6 +207,7 @@ def _fill(box: QFormLayout, values: dict, kinds: dict, on_edit) -> dict:
         else:
             w = NumberEdit(tuple(value) if isinstance(kind, tuple) else float(value))
             w.edited.connect(on_edit)
+        w.setToolTip(HELP.get(name, name))
         fields[name] = w
         box.addRow(f"  {name}", w)
     return fields
