@@ -15,14 +15,13 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from bpstudio.engine.backend import device_name
-from bpstudio.ui import errors
+from bpstudio.ui import dialogs, errors
 from bpstudio.ui.training.history import RunList
 from bpstudio.ui.training.progress import ProgressView
 from bpstudio.ui.training.runner import TrainingRunner
@@ -253,13 +252,12 @@ class TrainingPanel(QWidget):
 
     def ask_restart(self) -> bool:
         """True to restart with the edited network (tests replace this)."""
-        answer = QMessageBox.question(
+        return dialogs.ask_yes_no(
             self,
             "bpstudio",
             "The network changed during training. Restart training with the new network?\n"
             "(No keeps training the network as it was when the run started.)",
         )
-        return answer == QMessageBox.StandardButton.Yes
 
     # -------------------------------------------------------------- controls
     def _update_controls(self, state: str) -> None:
