@@ -70,6 +70,7 @@ class EvaluationView(QWidget):
         self.split = QComboBox()
         self.split.addItems(["validation", "training"])
         self.run_btn = QPushButton("Evaluate")
+        self.run_btn.setToolTip("Predict the chosen split with the current weights (eval mode)")
         self.summary = QLabel()
         top = QHBoxLayout()
         top.addWidget(QLabel("Split:"))
@@ -77,6 +78,9 @@ class EvaluationView(QWidget):
         top.addWidget(self.run_btn)
         top.addWidget(self.summary, 1)
         self.tabs = QTabWidget()
+        # Qt chrome buttons would need tooltips; elided titles fit narrow docks instead.
+        self.tabs.setUsesScrollButtons(False)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
         self.confusion = _table((72, 40))
         self.confusion.setToolTip("rows: the true class; columns: the predicted class")
         self.wrong_table = _table()

@@ -76,9 +76,15 @@ class FlowLegend(QFrame):
         )
         self.show_box = QCheckBox("Show backprop on the graph")
         self.show_box.setChecked(True)
+        self.show_box.setToolTip("Colour nodes and edges by how large their values are")
         self.forward_btn = QRadioButton("Forward: |activation|")
         self.backward_btn = QRadioButton("Backward: |∂L/∂output|")
         self.backward_btn.setChecked(True)
+        self.forward_btn.setToolTip("Forward pass: mean |output| of each node (log colour scale)")
+        self.backward_btn.setToolTip(
+            "Backward pass: size of the gradient ∂L/∂output reaching each node; dark "
+            "first layers mean vanishing gradients"
+        )
         group = QButtonGroup(self)
         group.addButton(self.forward_btn)
         group.addButton(self.backward_btn)

@@ -90,6 +90,12 @@ class StepPanel(QWidget):
         self.back_btn = QPushButton("◀ Back")
         self.next_btn = QPushButton("Next ▶")
         self.next_btn.setDefault(True)
+        self.new_btn.setToolTip("Draw a new training batch and show its forward pass")
+        self.back_btn.setToolTip("Show the previous phase (nothing in the network changes)")
+        self.next_btn.setToolTip(
+            "Show the next phase: forward, loss, backward, update; the last press applies "
+            "the update with the optimiser"
+        )
         self.status = QLabel()
         self.status.setWordWrap(True)
         top = QHBoxLayout()
