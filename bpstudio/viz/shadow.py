@@ -21,6 +21,18 @@ def ensure_network(session) -> None:
         session.build_network()
 
 
+def why_no_network(session) -> str:
+    """One line telling the person why there is nothing to draw yet."""
+    if session.dataset is None:
+        return "Load the data first (Dataset panel)."
+    if session.network is not None and session.network_stale:
+        return (
+            "The graph changed since the network was built: start training or a "
+            "step-through batch to rebuild it."
+        )
+    return "Build the network first (start training or a step-through batch)."
+
+
 class ShadowNetwork:
     """``sync(session)`` -> a numpy Network with the live weights, or None."""
 

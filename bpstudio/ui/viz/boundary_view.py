@@ -33,7 +33,7 @@ from bpstudio.viz.boundary import (
     probability_rgb,
     value_rgb,
 )
-from bpstudio.viz.shadow import ShadowNetwork, ensure_network
+from bpstudio.viz.shadow import ShadowNetwork, ensure_network, why_no_network
 
 MAX_HZ = 4.0
 ACTIVATIONS = ("ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU")
@@ -122,7 +122,7 @@ class BoundaryView(QWidget):
             self.note.setText(str(exc))
             return False
         if net is None:
-            self.note.setText("Load data and build the network to see its decision boundary.")
+            self.note.setText(why_no_network(session))
             return False
         if not is_planar(net):
             shape = list(net.shapes[net.input_id])

@@ -39,7 +39,7 @@ from bpstudio.viz.evaluation import (
     raw_features,
     regression_fit,
 )
-from bpstudio.viz.shadow import ShadowNetwork, ensure_network
+from bpstudio.viz.shadow import ShadowNetwork, ensure_network, why_no_network
 
 MAX_HZ = 1.0
 MAX_WRONG = 48
@@ -127,7 +127,7 @@ class EvaluationView(QWidget):
             self.summary.setText(str(exc))
             return False
         if net is None:
-            self.summary.setText("Load data and build the network first.")
+            self.summary.setText(why_no_network(session))
             return False
         x, y = (ds.x_val, ds.y_val) if self.split.currentText() == "validation" else (
             ds.x_train, ds.y_train)  # fmt: skip
