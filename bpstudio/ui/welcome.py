@@ -1,4 +1,4 @@
-"""First run: a Welcome panel, Help > Welcome, View > Theme, action tooltips.
+"""First run: Welcome panel, Help > Welcome, View > Theme, tooltips, status messages.
 
 ``install_first_run(window)`` adds a "Welcome" dock in the bottom row, tabbed with the
 Backprop steps and raised on top of them, so it covers neither the network nor the
@@ -13,6 +13,7 @@ from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayout
 
+from bpstudio.ui.status import install_status_messages
 from bpstudio.ui.theme import add_theme_menu
 from bpstudio.ui.tips import apply_tips
 
@@ -142,7 +143,8 @@ class _FirstShow(QObject):
 
 def install_first_run(window) -> WelcomePanel:
     """What a person meets first: the Welcome panel (shown unless dismissed), Help >
-    Welcome, View > Theme, and tooltips on every menu and toolbar action."""
+    Welcome, View > Theme, tooltips on every menu and toolbar action, and status-bar
+    messages for what just happened."""
     panel = WelcomePanel(window)
     window.welcome = panel
     dock = window.add_dock("Welcome", panel, Qt.DockWidgetArea.BottomDockWidgetArea, DOCK)
@@ -163,6 +165,7 @@ def install_first_run(window) -> WelcomePanel:
     if view_menu is not None:
         add_theme_menu(window, view_menu)
     apply_tips(window)
+    install_status_messages(window)
     return panel
 
 

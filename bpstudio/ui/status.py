@@ -1,0 +1,76 @@
+"""Status-bar messages for what just happened: data loaded, project opened, training.
+
+``install_status_messages(window)`` listens to signals the window's parts already emit
+(the project model, the training panel and its runner) and says in one line what
+changed, so a person who looks away from a panel still sees the outcome. Messages go
+away after a few seconds; errors keep their own dialogs and banners.
+"""
+
+from __future__ import annotations
+
+from bpstudio.ui.errors import guarded
+
+SHORT, LONG = 4000, 8000  # ms on screen
+
+
+def dataset_summary(ds) -> str:
+    """'600 samples (480 train, 120 validation), input [2], 3 classes'."""
+    n_train, n_val = len(ds.x_train), len(ds.x_val)
+    shape = ", ".join(map(str, ds.input_shape))
+    what = f"{len(ds.class_names)} classes" if ds.class_names else "regression"
+    return (
+        f"{n_train + n_val:,} samples ({n_train:,} train, {n_val:,} validation), "
+        f"input [{shape}], {what}"
+    )
+
+
+def run_summary(run) -> str:
+    """'60 epochs, validation loss 0.231, accuracy 0.908' from a session Run."""
+    if not run.epochs:
+        return "no epoch finished"
+    last = run.epochs[-1]
+    parts = [f"{last.epoch + 1} epochs"]
+    loss, acc = last.val_loss, last.val_accuracy
+    label = "validation"
+    if loss is None:  # no validation split: report the training numbers
+        loss, acc, label = last.train_loss, last.train_accuracy, "training"
+    parts.append(f"{label} loss {loss:.4g}")
+    if acc is not None:
+        parts.append(f"accuracy {acc:.3f}")
+    return ", ".join(parts)
+
+
+def install_status_messages(window) -> None:
+    """Connect the window's signals to one-line status-bar messages."""
+    bar = window.statusBar()
+    model = window.model
+
+    def data_loaded() -> None:
+        if model.dataset is not None:
+            bar.showMessage(f"Data loaded: {dataset_summary(model.dataset)}", LONG)
+
+    model.datasetChanged.connect(guarded(data_loaded))
+    model.loadStarted.connect(lambda: bar.showMessage("Loading the data…"))
+    model.loadFailed.connect(lambda _exc: bar.showMessage("The data could not be loaded", LONG))
+    model.projectReplaced.connect(
+        lambda: bar.showMessage(f"Opened {window.project_display_name()}", SHORT)
+    )
+    panel = getattr(window, "training_panel", None)
+    if panel is not None:
+        _training_messages(bar, panel)
+
+
+def _training_messages(bar, panel) -> None:
+    words = {"running": "Training…", "paused": "Training paused", "stopping": "Stopping…"}
+    panel.runner.state_changed.connect(
+        lambda state: state in words and bar.showMessage(words[state], LONG)
+    )
+    panel.run_finished.connect(
+        guarded(lambda run: bar.showMessage(f"Training ended: {run_summary(run)}", LONG))
+    )
+
+    def diverged(node) -> None:
+        where = f" at node '{node}'" if node else ""
+        bar.showMessage(f"Training diverged{where}: see the Training panel", LONG)
+
+    panel.diverged_at.connect(diverged)
