@@ -114,9 +114,19 @@ class FileActions:
             return False
         if not path.endswith(".bpstudio"):
             path += ".bpstudio"
+        self._pin_data_path()
         self.model.session.save(path)
         self._saved()
         return True
+
+    def _pin_data_path(self) -> None:
+        """An example (never saved) finds its data beside its own file; make that path
+        absolute so the copy saved elsewhere still finds it (saving rebases relative
+        paths from the project's own folder, which an example does not have yet)."""
+        project, data = self.model.project, self.model.project.data
+        rel = data.get("path") if isinstance(data, dict) else None
+        if project.path is None and isinstance(rel, str) and not Path(rel).is_absolute():
+            data["path"] = str((self.model.session.base_dir / rel).resolve())
 
     def _saved(self) -> None:
         self.model.mark_saved()

@@ -212,3 +212,17 @@ def test_examples_open_and_default_title(empty):
     empty.open_example("xor")
     assert empty.windowTitle() == "xor[*] — bpstudio"
     assert not empty.isWindowModified()
+
+
+def test_an_example_saved_elsewhere_still_finds_its_data(empty, qtbot, tmp_path):
+    empty.open_example("iris")
+    wait_loaded(qtbot, empty)
+    assert empty.model.dataset is not None
+    target = tmp_path / "elsewhere" / "my-iris.bpstudio"
+    target.parent.mkdir()
+    empty.answers.files.append(str(target))
+    empty.actions["save"].trigger()  # an example has no file yet: Save asks where
+    empty.open_project(str(target))
+    wait_loaded(qtbot, empty)
+    assert empty.model.dataset is not None and not empty.answers.errors
+    assert empty.model.dataset.class_names == ["setosa", "versicolor", "virginica"]

@@ -192,6 +192,9 @@ class GraphScene(QGraphicsScene):
         if self._drag_line is not None:
             line = self._drag_line.line()
             self._drag_line.setLine(QLineF(line.p1(), event.scenePos()))
+            over = self._node_at(event.scenePos(), exclude=self._drag_port.node_item)
+            colour = "#16a34a" if over is not None else "#2563eb"  # green: a drop connects
+            self._drag_line.setPen(QPen(QColor(colour), 2, Qt.PenStyle.DashLine))
             return
         super().mouseMoveEvent(event)
 
