@@ -31,6 +31,7 @@ from bpstudio.viz.boundary import (
     hidden_units,
     is_planar,
     probability_rgb,
+    raw_extent,
     value_rgb,
 )
 from bpstudio.viz.shadow import ShadowNetwork, ensure_network, why_no_network
@@ -154,9 +155,23 @@ class BoundaryView(QWidget):
         self.updates += 1
         what = "class probabilities" if task != "regression" else "predicted value"
         self.note.setText(
-            f"Model {what} over the (normalised) input plane; dots: training data, "
-            "black rings: validation. Below: what each hidden unit computes."
+            f"Model {what} over the input plane; dots: training data, black rings: "
+            f"validation. Below: what each hidden unit computes. {self._axes(ds, grid)}"
         )
+
+    def _axes(self, ds, grid) -> str:
+        """Label the axes with the feature names; say what the view spans in file units
+        when the inputs are normalised (the model sees normalised values)."""
+        names = list(ds.feature_names or ["x1", "x2"])[:2]
+        norm = (ds.transform or {}).get("normalize") or {}
+        scaled = norm.get("method", "none") != "none"
+        suffix = f" ({norm.get('method')})" if scaled else ""
+        self.plot.setLabel("bottom", names[0] + suffix)
+        self.plot.setLabel("left", names[1] + suffix)
+        if not scaled:
+            return ""
+        x0, x1, y0, y1 = raw_extent(grid, ds.transform)
+        return f"In file units: {names[0]} {x0:.3g} to {x1:.3g}, {names[1]} {y0:.3g} to {y1:.3g}."
 
     @staticmethod
     def _scatter(item, x, y, task) -> None:
