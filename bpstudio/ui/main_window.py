@@ -156,7 +156,12 @@ class MainWindow(FileActions, QMainWindow):
     # -------------------------------------------------------- settings/close
     def apply_default_layout(self) -> None:
         """Sizes for every dock by area: side columns narrow, the bottom row short, the
-        dataset taller than what shares its column."""
+        dataset taller than what shares its column; the training settings share the
+        dataset's place as a tab (both are set up before a run, one at a time)."""
+        dataset, training = self.docks["datasetDock"], self.docks.get("trainingDock")
+        if training is not None and self.dockWidgetArea(training) == self.dockWidgetArea(dataset):
+            self.tabifyDockWidget(dataset, training)
+            dataset.raise_()
         areas: dict = {}
         for dock in self.docks.values():
             if not dock.isFloating():
