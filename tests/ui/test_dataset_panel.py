@@ -112,3 +112,18 @@ def test_loading_shows_progress_and_can_be_cancelled(window, qtbot):
     assert window.model.dataset is None  # the project's data (digits) is not loaded
     assert "cancelled" in panel.summary.text()
     assert seen[0][1] > 0
+
+
+def test_npz_arrays_load_with_a_scatter_preview(window, qtbot, tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(90, 2)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64) + (x[:, 1] > 0)
+    np.savez(tmp_path / "blobs.npz", x=x, y=y)
+    window.dataset_panel.open_path(str(tmp_path / "blobs.npz"))
+    wait_loaded(qtbot, window)
+    assert window.model.project.data["source"] == "npz"
+    assert window.model.dataset.class_names == ["0", "1", "2"]
+    assert window.dataset_panel.preview.kind == "scatter"
+    assert not window.answers.errors
