@@ -226,3 +226,20 @@ def test_an_example_saved_elsewhere_still_finds_its_data(empty, qtbot, tmp_path)
     wait_loaded(qtbot, empty)
     assert empty.model.dataset is not None and not empty.answers.errors
     assert empty.model.dataset.class_names == ["setosa", "versicolor", "virginica"]
+
+
+def test_layout_and_recent_files_persist(empty, qtbot, tmp_path, monkeypatch):
+    from bpstudio.ui.projects import recent_files
+
+    target = tmp_path / "kept.bpstudio"
+    empty.answers.files.append(str(target))
+    empty.actions["save_as"].trigger()
+    empty.docks["paletteDock"].hide()
+    assert empty.close()
+    assert recent_files()[0] == str(target.resolve())
+    again = make_window(qtbot, tmp_path, monkeypatch, Project(Graph(), dict(SPIRAL)))
+    qtbot.waitUntil(lambda: not again.docks["paletteDock"].isVisible(), timeout=3000)
+    again.fill_recent_menu()
+    assert [a.text() for a in again.recent_menu.actions()] == ["kept.bpstudio"]
+    again.actions["reset_layout"].trigger()
+    assert again.docks["paletteDock"].isVisible()
