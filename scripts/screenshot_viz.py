@@ -52,6 +52,9 @@ def open_window(session: Session):
     window = MainWindow(session)
     window.resize(1600, 1000)
     window.show()
+    plots = window.docks.get("trainingPlotsDock")
+    if plots is not None:  # the bottom row to the backprop views, for these pictures
+        plots.hide()
     window.model.load_data()
     while window.model.loading:
         settle(50)

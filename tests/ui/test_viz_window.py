@@ -100,3 +100,24 @@ def test_evaluation_confusion_matrix(small, qtbot):
     assert m.shape == (3, 3) and m.sum() == len(ds.y_val)
     assert ctl.evaluation.confusion.item(1, 2).text() == str(int(m[1, 2]))
     assert "accuracy" in ctl.evaluation.summary.text()
+
+
+def test_follows_the_training_panels_runs(small, qtbot):
+    """Started from the Train menu: the views attach to the panel's runner by themselves."""
+    window, ctl = small
+    if "start" not in window.train_actions:
+        pytest.skip("no training panel in this window")
+    ctl.docks["boundary"].show()
+    ctl.docks["boundary"].raise_()
+    qtbot.waitUntil(lambda: ctl.runner is not None, timeout=5000)
+    count0 = ctl.boundary.updates
+    window.train_actions["start"].trigger()
+    qtbot.waitUntil(lambda: ctl.runner.state == "running", timeout=10000)
+    assert not ctl.steps.next_btn.isEnabled()
+    qtbot.waitUntil(lambda: ctl.boundary.updates >= count0 + 2, timeout=20000)
+    qtbot.waitUntil(lambda: ctl.overlay.frame is not None, timeout=10000)
+    window.train_actions["stop"].trigger()
+    qtbot.waitUntil(lambda: not ctl.runner.active, timeout=10000)
+    qtbot.waitUntil(lambda: ctl.steps.next_btn.isEnabled(), timeout=5000)
+    ctl.steps.next()  # after the run, a step-through batch on the trained network
+    assert ctl.steps.step.net is window.model.session.network

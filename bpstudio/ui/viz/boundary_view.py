@@ -86,13 +86,14 @@ class BoundaryView(QWidget):
         self.plot.addItem(self.val_pts)
         self.note = QLabel()
         self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #475569; font-size: 8pt;")
         self.thumbs = QWidget()
         self.thumb_grid = QGridLayout(self.thumbs)
         self.thumb_grid.setSpacing(3)
         scroll = QScrollArea()
         scroll.setWidget(self.thumbs)
         scroll.setWidgetResizable(True)
-        split = QSplitter(Qt.Orientation.Vertical)
+        self.split = split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.plot)
         split.addWidget(scroll)
         split.setStretchFactor(0, 3)
@@ -101,6 +102,16 @@ class BoundaryView(QWidget):
         lay = QVBoxLayout(self)
         lay.addWidget(self.note)
         lay.addWidget(split, 1)
+
+    def resizeEvent(self, event):
+        """Thumbnails beside the square plot in a wide dock, below it in a tall one."""
+        wide = self.width() > 1.4 * self.height()
+        orient = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.split.orientation() != orient:
+            self.split.setOrientation(orient)
+            total = self.width() if wide else self.height()
+            self.split.setSizes([int(total * 0.6), int(total * 0.4)])
+        super().resizeEvent(event)
 
     # -------------------------------------------------------------- refreshing
     def request(self, *_args) -> None:

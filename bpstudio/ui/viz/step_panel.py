@@ -173,6 +173,8 @@ class StepPanel(QWidget):
 
     @one_blas_thread
     def next(self) -> None:
+        if self.step is not None and self.step.net is not self.model.session.network:
+            self.reset("The network was rebuilt: this step was dropped.")
         if self.step is None or self.step.committed:
             self.new_batch()
             return
