@@ -44,9 +44,20 @@ def build(window) -> None:
     _help_menu(window, bar.addMenu("&Help"))
     _toolbar(window)
     for name in CANVAS_ONLY:  # so typing "a", "f" or Backspace in a panel stays typing
-        action = window.actions[name]
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        window.view.addAction(action)
+        window.actions[name].setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    _canvas_menu(window)
+
+
+def _canvas_menu(w) -> None:
+    """The canvas's right-click menu: its actions (the canvas-only keys live there)."""
+    w.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+    for name in ("add_node", None, "cut", "copy", "paste", "delete", None, "auto_layout", "fit"):
+        if name is None:
+            sep = QAction(w.view)
+            sep.setSeparator(True)
+            w.view.addAction(sep)
+        else:
+            w.view.addAction(w.actions[name])
 
 
 def _file_menu(w, menu) -> None:

@@ -102,3 +102,12 @@ def test_double_click_on_empty_canvas_asks_for_a_layer(window):
     on_node = view.mapFromScene(scene.nodes["fc1"].sceneBoundingRect().center())
     QTest.mouseDClick(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, on_node)
     assert len(asked) == 1
+
+
+def test_right_click_selects_what_the_menu_acts_on(window):
+    scene = window.scene
+    scene.select_ids(["x"])
+    scene._select_for_menu(scene.nodes["fc1"].out_port)
+    assert scene.selected_node_ids() == ["fc1"]
+    names = [a.text() for a in window.view.actions() if not a.isSeparator()]
+    assert names[:5] == ["&Add Layer…", "Cu&t", "&Copy", "&Paste", "&Delete"]

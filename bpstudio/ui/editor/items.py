@@ -78,6 +78,12 @@ class PortItem(QGraphicsEllipseItem):
     def node_id(self) -> str:
         return self.node_item.node_id
 
+    def shape(self) -> QPainterPath:
+        """A grab area larger than the drawn circle: small targets are hard to hit."""
+        path = QPainterPath()
+        path.addEllipse(QPointF(0, 0), PORT_R + 5, PORT_R + 5)
+        return path
+
     def hoverEnterEvent(self, event):
         self.setBrush(QBrush(QColor("#93c5fd")))
         super().hoverEnterEvent(event)

@@ -186,7 +186,19 @@ class GraphScene(QGraphicsScene):
             self._start_link(item)
             event.accept()
             return
+        if event.button() == Qt.MouseButton.RightButton:
+            self._select_for_menu(item)
+            return
         super().mousePressEvent(event)
+
+    def _select_for_menu(self, item) -> None:
+        """A right-click acts on what is under the cursor (the view shows the menu)."""
+        target = item.node_item if isinstance(item, PortItem) else item
+        while target is not None and not isinstance(target, NodeItem | EdgeItem):
+            target = target.parentItem()
+        if target is not None and not target.isSelected():
+            self.clearSelection()
+            target.setSelected(True)
 
     def mouseMoveEvent(self, event):
         if self._drag_line is not None:
