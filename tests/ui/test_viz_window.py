@@ -53,7 +53,7 @@ def test_boundary_and_overlay_update_during_training(small, qtbot):
 
     runner = TrainingRunner(window)
     ctl.attach_runner(runner)
-    trainer = session.make_trainer(session.train_config(epochs=400))
+    trainer = session.make_trainer(session.train_config(epochs=5000))
     trainer.config.stats_interval = 0.05
     t0 = time.monotonic()
     runner.start(trainer)

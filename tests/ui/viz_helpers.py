@@ -31,7 +31,7 @@ SPIRAL = {
     "normalize": "standard",
 }
 TRAINING = {
-    "epochs": 400,
+    "epochs": 5000,  # runs are stopped by the tests
     "batch_size": 16,
     "optimizer": {"name": "adam", "lr": 0.02},
     "l1": 0.0,
