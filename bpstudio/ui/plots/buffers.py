@@ -84,16 +84,21 @@ class Ema:
 
     def smooth(self, y) -> np.ndarray:
         """Smoothed values of ``y`` (n,) continuing from the previous call; NaNs pass through."""
-        y = np.asarray(y, dtype=np.float64)
-        out = np.empty_like(y)
-        w = self.weight
-        value, count = self._value, self._count
-        for i, v in enumerate(y.tolist()):
-            if not math.isfinite(v):
-                out[i] = math.nan
-                continue
-            value = w * value + (1 - w) * v
-            count += 1
-            out[i] = value / (1 - w**count)
-        self._value, self._count = value, count
+        y = np.asarray(y, dtype=np.float64).ravel()
+        out = np.full_like(y, math.nan)
+        ok = np.flatnonzero(np.isfinite(y))
+        for start in range(0, ok.size, 500):  # w**-500 stays far from overflow
+            idx = ok[start : start + 500]
+            out[idx] = self._chunk(y[idx])
         return out
+
+    def _chunk(self, x: np.ndarray) -> np.ndarray:
+        """v_i = w v_(i-1) + (1 - w) x_i in closed form: w^(i+1) v_(-1) + (1 - w) sum_j
+        w^(i-j) x_j, so a packet of steps costs a few vector operations, not a loop."""
+        w, n = self.weight, x.size
+        powers = w ** np.arange(1, n + 1)  # w^(i+1)
+        acc = np.cumsum(x * w ** -np.arange(n)) * w ** np.arange(n)
+        values = powers * self._value + (1 - w) * acc
+        counts = self._count + np.arange(1, n + 1)
+        self._value, self._count = float(values[-1]), int(counts[-1])
+        return values / (1 - w**counts)

@@ -1,12 +1,17 @@
 """All training plots in one widget, fed by the runner's packets, repainted by a timer.
 
-Packets only append to buffers (cheap); a ~30 Hz QTimer pushes what changed to the plot
-items, so a burst of packets never costs more than one repaint.
+Packets only append to buffers (cheap). A timer (at most ~30 Hz) repaints one plot with
+new data per tick, round robin, synchronously, and times it: the next tick waits so that
+painting takes at most ``PAINT_SHARE`` of the GUI thread. Painting is the costly part
+(pyqtgraph paints in Python, ~10 ms per plot, holding the GIL the training worker
+needs), so this bounds both the slowdown of training and the longest GUI stall (one
+plot, never all of them at once).
 """
 
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 from PySide6.QtCore import QTimer
@@ -25,7 +30,8 @@ from bpstudio.ui.plots.metrics import MetricPlot, smoothed
 from bpstudio.ui.plots.params import ParamCurvesPlot
 from bpstudio.ui.plots.style import NodeColours, node_of
 
-REPAINT_MS = 33
+REPAINT_MS = 33  # fastest repaint tick
+PAINT_SHARE = 0.12  # most of the GUI thread's time the plots may spend painting
 
 
 class TrainingPlots(QWidget):
@@ -43,11 +49,21 @@ class TrainingPlots(QWidget):
         self.weights = DistributionView("weight")
         self.grads = DistributionView("gradient")
         self.batches_per_epoch = 1
+        self._overlaid: list = []
         self._build()
+        self._units = [
+            (self.loss.refresh, (self.loss.widget,)),
+            (self.accuracy.refresh, (self.accuracy.widget,)),
+            (self.grad_norms.refresh, (self.grad_norms.widget,)),
+            (self.ratios.refresh, (self.ratios.widget,)),
+            (self.weights.refresh, (self.weights.current, self.weights.evolution)),
+            (self.grads.refresh, (self.grads.current, self.grads.evolution)),
+        ]
+        self._next_unit = 0
         self.timer = QTimer(self)
-        self.timer.setInterval(REPAINT_MS)
-        self.timer.timeout.connect(self.refresh)
-        self.timer.start()
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start(REPAINT_MS)
 
     def _build(self) -> None:
         bar = QHBoxLayout()
@@ -80,10 +96,14 @@ class TrainingPlots(QWidget):
         layout.addLayout(grid, 1)
 
     # ------------------------------------------------------------------ feed
-    def begin_run(self) -> None:
-        """Clear the live curves for a new run (overlays of earlier runs stay)."""
+    def begin_run(self, epochs: int | None = None) -> None:
+        """Clear the live curves for a new run of ``epochs`` (the x axes then span them;
+        None: they follow the data). Overlays of earlier runs stay."""
+        longest = max((len(r.epochs) for r in self._overlaid), default=0)
+        span = max(epochs, longest) if epochs else None
         for p in (self.loss, self.accuracy, self.grad_norms, self.ratios, self.weights, self.grads):
             p.reset()
+            p.span.epochs = span
         self.tensor.clear()
 
     def add_packet(self, packet) -> None:
@@ -120,11 +140,25 @@ class TrainingPlots(QWidget):
             self.grads.select(name)
 
     def refresh(self) -> None:
-        """Push changed buffers to the plot items (the repaint timer calls this)."""
-        if not self.isVisible():
-            return  # hidden dock: no painting; the buffers keep filling
-        for p in (self.loss, self.accuracy, self.grad_norms, self.ratios, self.weights, self.grads):
-            p.refresh()
+        """Push every changed buffer to its plot items now (painting follows as usual)."""
+        for update, _widgets in self._units:
+            update()
+
+    def _tick(self) -> None:
+        """Repaint the next plot that has new data, then wait in proportion to its cost."""
+        cost = 0.0
+        if self.isVisible():  # a hidden dock paints nothing; its buffers keep filling
+            t0 = time.perf_counter()
+            for _ in range(len(self._units)):
+                update, widgets = self._units[self._next_unit]
+                self._next_unit = (self._next_unit + 1) % len(self._units)
+                if update():
+                    for w in widgets:
+                        w.viewport().repaint()
+                    break
+            cost = time.perf_counter() - t0
+        wait = cost * (1 - PAINT_SHARE) / PAINT_SHARE
+        self.timer.start(max(REPAINT_MS, int(wait * 1000)))
 
     # ------------------------------------------------------------ selection
     def highlight_node(self, node_id: str | None) -> None:
@@ -140,6 +174,7 @@ class TrainingPlots(QWidget):
     # ------------------------------------------------------------- history
     def show_runs(self, runs: list) -> None:
         """Overlay finished ``session.Run`` objects on the loss and accuracy plots."""
+        self._overlaid = list(runs)
         loss, acc = [], []
         for run in runs:
             per_epoch = max(1, getattr(run, "batches_per_epoch", 1))

@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
-from bpstudio.ui.plots.style import make_plot
+from bpstudio.ui.plots.style import XSpan, make_plot
 
 GRID_BINS = 64
 
@@ -81,7 +81,9 @@ class DistributionView:
         self.heat = pg.ImageItem(axisOrder="row-major")
         self.heat.setColorMap(pg.colormap.get("CET-L12"))
         self.evolution.addItem(self.heat)
+        self.span = XSpan()
         self.selected: str | None = None
+        self._titled: str | None = None
         self.batches_per_epoch = 1
         self._dirty = False
 
@@ -96,24 +98,39 @@ class DistributionView:
         self._dirty = True
 
     def reset(self) -> None:
+        """A new run; the plot items are cleared at the next ``refresh``."""
         self.store.clear()
-        self.bars.setData([], [])
-        self.heat.clear()
-        self._dirty = False
+        self._clear = True
+        self._dirty = True
 
-    def refresh(self) -> None:
-        if not self._dirty or self.selected is None:
-            return
+    _clear = False
+
+    def refresh(self) -> bool:
+        """Redraw the bars and the heatmap; False when there was nothing new."""
+        if not self._dirty:
+            return False
         self._dirty = False
-        latest = self.store.latest(self.selected)
+        self.span.apply(self.evolution)
+        if self._clear:
+            self._clear = False
+            self.bars.setData([], [])
+            self.heat.clear()
+            if self.store.latest(self.selected) is None:
+                return True
+        latest = self.store.latest(self.selected) if self.selected else None
         if latest is None:
-            return
-        step, counts, edges = latest
+            return False
+        _step, counts, edges = latest
         self.bars.setData(edges, counts)
-        self.current.getPlotItem().setTitle(
-            f"{self.what}s of {self.selected} at step {step}", size="9pt"
-        )
+        if self._titled != self.selected:  # a new title re-lays the plot out: only on change
+            self._titled = self.selected
+            item = self.current.getPlotItem()
+            item.setTitle(f"{self.what}s of {self.selected}, latest", size="9pt")
+            self.evolution.getPlotItem().setTitle(
+                f"{self.what}s of {self.selected} over training", size="9pt"
+            )
         self._draw_heatmap()
+        return True
 
     def _draw_heatmap(self) -> None:
         img, steps, lo, hi = self.store.image(self.selected)
@@ -122,6 +139,3 @@ class DistributionView:
         x0 = steps[0] / self.batches_per_epoch
         x1 = max(steps[-1] / self.batches_per_epoch, x0 + 1e-9)
         self.heat.setRect(QRectF(x0, lo, x1 - x0, max(hi - lo, 1e-12)))
-        self.evolution.getPlotItem().setTitle(
-            f"{self.what}s of {self.selected} over training", size="9pt"
-        )

@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from bpstudio.ui.plots.buffers import Ema, Series
-from bpstudio.ui.plots.style import RUN_COLOURS, make_plot, streaming_curve
+from bpstudio.ui.plots.style import RUN_COLOURS, XSpan, make_plot, streaming_curve
 
 LABELS = {"loss": "loss", "accuracy": "accuracy"}
 
@@ -54,6 +54,7 @@ class MetricPlot:
             name="validation",
         )
         self._overlays: list = []
+        self.span = XSpan()
         self.reset()
 
     def reset(self) -> None:
@@ -81,11 +82,12 @@ class MetricPlot:
     def set_log(self, on: bool) -> None:
         self.widget.getPlotItem().setLogMode(y=on and self.metric == "loss")
 
-    def refresh(self) -> None:
-        """Push new data to the plot items (called by the repaint timer)."""
+    def refresh(self) -> bool:
+        """Push new data to the plot items; False when there was nothing new."""
         if not self._dirty:
-            return
+            return False
         self._dirty = False
+        self.span.apply(self.widget)
         for series, curve in (
             (self._raw, self.raw),
             (self._smooth, self.smooth),
@@ -94,6 +96,7 @@ class MetricPlot:
         ):
             x, y = series.view()
             curve.setData(x, y)
+        return True
 
     # -------------------------------------------------------------- overlays
     def set_overlays(

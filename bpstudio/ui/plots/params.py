@@ -9,7 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from bpstudio.ui.plots.buffers import Ema, Series
-from bpstudio.ui.plots.style import NodeColours, make_plot, node_of, param_pen, streaming_curve
+from bpstudio.ui.plots.style import (
+    NodeColours,
+    XSpan,
+    make_plot,
+    node_of,
+    param_pen,
+    streaming_curve,
+)
 
 
 class ParamCurvesPlot:
@@ -30,13 +37,16 @@ class ParamCurvesPlot:
         self._curves: dict = {}
         self._highlight: str | None = None
         self._dirty = False
+        self.span = XSpan()
 
     def reset(self) -> None:
-        for curve in self._curves.values():
-            self.widget.removeItem(curve)
-            self.legend.removeItem(curve)
-        self._series, self._curves, self._ema = {}, {}, {}
+        """A new run: its curves replace these at the next ``refresh`` (plot items are
+        only touched there, so the repaint stays one plot per timer tick)."""
+        self._series, self._ema = {}, {}
+        self._stale = True
         self._dirty = True
+
+    _stale = False
 
     def add(self, x: np.ndarray, values: dict) -> None:
         """``values``: parameter name -> (n,) array (or float) at epochs ``x`` (n,)."""
@@ -44,7 +54,6 @@ class ParamCurvesPlot:
             series = self._series.get(name)
             if series is None:
                 series = self._series[name] = Series(self.cap)
-                self._new_curve(name)
             y = np.asarray(y, dtype=np.float64).reshape(-1)
             if self.smoothing is not None:
                 y = self._ema.setdefault(name, Ema(self.smoothing)).smooth(y)
@@ -65,7 +74,7 @@ class ParamCurvesPlot:
 
     def highlight_node(self, node_id: str | None) -> None:
         """Emphasise ``node_id``'s curves (None: all normal)."""
-        if node_id is not None and not any(node_of(n) == node_id for n in self._series):
+        if node_id is not None and not any(node_of(n) == node_id for n in self._curves):
             node_id = None  # a node without parameters (ReLU): nothing to single out
         self._highlight = node_id
         for name, curve in self._curves.items():
@@ -75,9 +84,19 @@ class ParamCurvesPlot:
             else:
                 curve.setZValue(0)
 
-    def refresh(self) -> None:
+    def refresh(self) -> bool:
+        """Push new data to the curves; False when there was nothing new."""
         if not self._dirty:
-            return
+            return False
         self._dirty = False
+        self.span.apply(self.widget)
+        if self._stale:
+            for curve in self._curves.values():
+                self.widget.removeItem(curve)
+                self.legend.removeItem(curve)
+            self._curves, self._stale = {}, False
         for name, series in self._series.items():
+            if name not in self._curves:
+                self._new_curve(name)
             self._curves[name].setData(*series.view())
+        return True

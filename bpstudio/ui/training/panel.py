@@ -86,6 +86,7 @@ class TrainingPanel(QWidget):
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner.hide()
         self.runs = RunList()
+        self.runs.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.addWidget(settings)
         layout.addLayout(buttons)
@@ -154,7 +155,7 @@ class TrainingPanel(QWidget):
         self._graph_ack = False
         self.banner.hide()
         if self.plots is not None:
-            self.plots.begin_run()
+            self.plots.begin_run(trainer.config.epochs)
         per_batch = trainer.n_samples / max(1, trainer.n_batches)
         self.progress.begin(trainer.config.epochs, trainer.n_batches, per_batch, trainer.step)
         self.runs.set_runs(self.session.runs, live=self.run)

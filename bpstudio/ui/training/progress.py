@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections import deque
 
-from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget
 
 
 def format_eta(seconds: float) -> str:
@@ -48,10 +48,13 @@ class ProgressView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.bar = QProgressBar()
-        self.bar.setRange(0, 1000)
+        self.bar.setRange(0, 100)  # percent: QProgressBar repaints synchronously per change
         self.bar.setValue(0)
         self.bar.setTextVisible(True)
         self.line = QLabel("not started")
+        # the line's length changes 20 times a second: it must never resize the layout
+        # (that repaints every dock of the window)
+        self.line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.bar)
@@ -74,7 +77,9 @@ class ProgressView(QWidget):
         """``last``: the newest StepEvent of a packet."""
         done = last.epoch * self.batches + last.batch + 1
         total = self.epochs * self.batches
-        self.bar.setValue(int(1000 * done / total))
+        percent = int(100 * done / total)
+        if percent != self.bar.value():
+            self.bar.setValue(percent)
         rate = self.meter.update(last.step)
         eta = format_eta((total - done) / rate) if rate > 0 else "…"
         self.line.setText(

@@ -11,6 +11,7 @@ condition, step runs exactly one batch and pauses again, stop asks the trainer t
 from __future__ import annotations
 
 import atexit
+import sys
 import threading
 import time
 
@@ -24,6 +25,12 @@ from bpstudio.ui.training.packets import Coalescer
 # trains the examples as fast as 2 (their matrices are small) and leaves a core to the GUI.
 BLAS_THREADS = 1
 DELIVERY_INTERVAL = 0.05  # seconds between packets: ~20 per second
+
+# While a worker trains, the GUI thread gets the GIL back within 1 ms instead of
+# Python's default 5 ms: painting a plot crosses from C++ into Python dozens of times,
+# and each crossing may wait that long for the worker to let go.
+SWITCH_INTERVAL = 0.001
+_default_switch = sys.getswitchinterval()
 
 # Workers stay referenced until their thread has ended, even if their runner is dropped
 # first: Qt aborts the process when a running QThread is destroyed.
@@ -232,6 +239,7 @@ class TrainingRunner(QObject):
         for old in [x for x in _LIVE if x.isFinished()]:
             _LIVE.discard(old)
         _LIVE.add(w)
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self._set_state("paused" if paused else "running")
         w.start()
 
@@ -302,6 +310,8 @@ class TrainingRunner(QObject):
             return
         self._worker.wait()
         _LIVE.discard(self._worker)
+        if not any(x.isRunning() for x in _LIVE):
+            sys.setswitchinterval(_default_switch)
         self._worker = None
         self._control = None
         self._set_state("idle")

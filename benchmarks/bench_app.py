@@ -1,0 +1,192 @@
+"""Training in the app versus headless: throughput ratio and the longest GUI stall.
+
+    python3 benchmarks/bench_app.py [--example spiral] [--epochs 200] [--threads 1 2]
+        [--repeats 2] [--window | --panel]
+
+Runs the same project, seed and settings (a) headless: the Trainer generator in a plain
+loop, (b) in the app, offscreen: the TrainingRunner's worker thread feeding the panel
+and the live plots (``--window``: the whole main window with every dock, the default;
+``--panel``: only the training panel and plots). Prints samples per second of each,
+their ratio (target >= 90%), and the longest gap between ticks of a 5 ms QTimer on the
+GUI thread during training (target < 50 ms). Each BLAS thread count given is measured,
+so the worker's thread limit can be chosen from the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from bpstudio.session import Session  # noqa: E402
+
+STATS_INTERVAL = 0.25  # as the panel trains
+
+
+def session_for(example: str, epochs: int) -> Session:
+    s = Session.open_example(example)
+    s.project.training["epochs"] = epochs
+    s.project.training["device"] = "cpu"
+    s.load_data()
+    return s
+
+
+def headless(example: str, epochs: int, threads: int) -> tuple[float, int]:
+    """(seconds, samples) for one headless run."""
+    s = session_for(example, epochs)
+    config = s.train_config()
+    config.stats_interval = STATS_INTERVAL
+    trainer = s.make_trainer(config)
+    with threadpool_limits(limits=threads, user_api="blas"):
+        t0 = time.perf_counter()
+        for _ in trainer.run():
+            pass
+        seconds = time.perf_counter() - t0
+    return seconds, trainer.n_samples * epochs
+
+
+class StallMeter:
+    """The longest gap between ticks of a 5 ms timer on the GUI thread."""
+
+    def __init__(self):
+        from PySide6.QtCore import QTimer
+
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._tick)
+        self.longest = 0.0
+        self._last = None
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self.longest = 0.0
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.longest = max(self.longest, now - self._last)
+        self._last = now
+
+
+def in_app(app, example: str, epochs: int, threads: int, whole_window: bool):
+    """(seconds, samples, longest stall in s) for one run in the app."""
+    from bpstudio.ui.training import runner as runner_module
+
+    runner_module.BLAS_THREADS = threads
+    s = session_for(example, epochs)
+    owner, panel = _build(s, whole_window)
+    panel.runner.blas_threads = threads
+    stall = StallMeter()
+    times = {}
+    panel.runner.finished.connect(
+        lambda _e: (times.__setitem__("end", time.perf_counter()), app.quit())
+    )
+    _settle(app, 0.5)  # the window is up and painted before F5, as for a person
+    stall.start()
+    times["start"] = time.perf_counter()
+    cpu0 = time.thread_time()
+    panel.start()
+    app.exec()
+    gui_cpu = time.thread_time() - cpu0
+    stall.stop()
+    trainer = s.trainer
+    samples = trainer.n_samples * trainer.epoch
+    _close(owner, panel)
+    wall = times["end"] - times["start"]
+    return wall, samples, stall.longest, gui_cpu / wall
+
+
+def _settle(app, seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def _build(session, whole_window: bool):
+    if whole_window:
+        from bpstudio.ui.main_window import MainWindow
+        from bpstudio.ui.projects import Recovery
+
+        w = MainWindow(session, recovery=Recovery())
+        w.resize(1600, 1000)
+        w.show()
+        return w, w.training_panel
+    from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+    from bpstudio.ui.plots.dashboard import TrainingPlots
+    from bpstudio.ui.training.panel import TrainingPanel
+
+    w = QWidget()
+    plots = TrainingPlots()
+    panel = TrainingPanel(session, plots)
+    layout = QHBoxLayout(w)
+    layout.addWidget(panel)
+    layout.addWidget(plots, 1)
+    w.resize(1600, 1000)
+    w.show()
+    return w, panel
+
+
+def _close(owner, panel) -> None:
+    panel.shutdown()
+    if hasattr(owner, "model"):
+        owner.model.mark_saved()
+    owner.close()
+    owner.deleteLater()
+
+
+def report(threads, head, gui, stalls, shares) -> None:
+    h, g = max(head), max(gui)
+    pairs = ", ".join(f"{a / b:.0%}" for a, b in zip(gui, head, strict=True))
+    runs = ", ".join(f"{x * 1000:.0f}" for x in stalls)
+    print(
+        f"BLAS threads {threads}: headless {h:,.0f} samples/s, app {g:,.0f} samples/s "
+        f"(best of each); ratio {g / h:.1%} (pairs: {pairs}); longest GUI stall "
+        f"{max(stalls) * 1000:.0f} ms (runs: {runs} ms); GUI thread CPU "
+        f"{statistics.median(shares):.0%} of the run's wall time (median)"
+    )
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--example", default="spiral")
+    p.add_argument("--epochs", type=int, default=300)
+    p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--repeats", type=int, default=2)
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--window", action="store_true", default=True)
+    group.add_argument("--panel", action="store_true")
+    args = p.parse_args(argv)
+    from bpstudio.ui.app import make_app
+
+    app = make_app()
+    whole = not args.panel
+    print(
+        f"{args.example}, {args.epochs} epochs, {'main window' if whole else 'panel+plots'}, "
+        f"{os.cpu_count()} cores, best of {args.repeats}"
+    )
+    for threads in args.threads:
+        head, gui, stalls, shares = [], [], [], []
+        for _ in range(args.repeats):  # alternate, so background load hits both alike
+            sec, n = headless(args.example, args.epochs, threads)
+            head.append(n / sec)
+            sec, n, stall, share = in_app(app, args.example, args.epochs, threads, whole)
+            gui.append(n / sec)
+            stalls.append(stall)
+            shares.append(share)
+        report(threads, head, gui, stalls, shares)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
