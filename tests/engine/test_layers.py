@@ -131,13 +131,17 @@ def test_conv2d_gradcheck_and_torch(case):
     check_layer(lambda: Conv2D(filters=f, kernel=k, stride=s, padding=p), [(2, c, h, w)], torch_fn)
 
 
-@pytest.mark.parametrize("case", CONV_CASES)
+@pytest.mark.parametrize("case", [*CONV_CASES, (1, 6, 7, 8, 3, 1, 1), (2, 5, 5, 16, 2, 1, 0)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_conv2d_matches_loop(case, dtype):
+@pytest.mark.parametrize("first_layer", [False, True])
+def test_conv2d_matches_loop(case, dtype, first_layer):
+    """Both column layouts (wide rows, plain windows) and both backward paths (with and
+    without the input gradient, as for a first layer) against the loop version."""
     c, h, w, f, k, s, p = case
     rng = np.random.default_rng(3)
     layer = Conv2D(filters=f, kernel=k, stride=s, padding=p)
     layer.build([(c, h, w)], np, dtype, rng)
+    layer.needs_input_grad = [not first_layer]
     x = rng.standard_normal((3, c, h, w)).astype(dtype)
     wt, b = layer.params["weight"].astype(np.float64), layer.params["bias"].astype(np.float64)
     y = layer.forward([x])
@@ -147,7 +151,10 @@ def test_conv2d_matches_loop(case, dtype):
     dy = rng.standard_normal(y.shape).astype(dtype)
     (dx,) = layer.backward(dy)
     rdx, rdw, rdb = conv_loop_backward(x.astype(np.float64), wt, dy, layer.stride, layer.padding)
-    np.testing.assert_allclose(dx, rdx, atol=tol * 10)
+    if first_layer:
+        assert dx is None
+    else:
+        np.testing.assert_allclose(dx, rdx, atol=tol * 10)
     np.testing.assert_allclose(layer.grads["weight"], rdw, atol=tol * 10)
     np.testing.assert_allclose(layer.grads["bias"], rdb, atol=tol * 10)
 

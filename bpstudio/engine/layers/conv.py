@@ -9,6 +9,12 @@ flat row of Hp*Wp numbers and output pixel (a, b) sits at a*Wp + b. A kernel off
 one contiguous run of L = (Ho-1)*Wp + Wo numbers instead of Ho short rows of Wo; the
 Wp - Wo columns between output rows are computed and thrown away (and their
 gradients are kept at zero). Other strides use the plain window view.
+
+The forward's columns use wide rows only where that copies fewer short rows: wide
+columns cost a compaction of the output and a widening of dy (F*Ho rows of Wo each),
+plain ones an im2col of C*kh*kw*Ho such rows (plus the widening of dy when the input
+needs a gradient). So a first layer with few channels (C*kh*kw < 2F) keeps plain
+columns and writes its NCHW output straight from the GEMM.
 """
 
 from __future__ import annotations
@@ -95,9 +101,18 @@ class Conv2D(Layer):
         if b is not None:
             self.params["bias"] = self._to_xp(b)
 
-    @property
-    def _wide(self) -> bool:
-        return self.stride == (1, 1)
+    def _wide_cols(self, c: int) -> bool:
+        """Whether this forward's columns use wide rows (see the module docstring)."""
+        kh, kw = self.kernel
+        widen_dy = 1 if self._wants_grad(0) else 0  # a widening of dy needed anyway
+        return self.stride == (1, 1) and c * kh * kw >= (2 - widen_dy) * self.filters
+
+    def _out_hw(self, x_shape):
+        _, ho, wo = self.output_shape([x_shape[1:]])
+        return ho, wo
+
+    def _wp(self) -> int:
+        return self._in_shape[3] + 2 * self.padding[1]
 
     # ----------------------------------------------------------------- forward
     def _padded(self, x):
@@ -125,16 +140,12 @@ class Conv2D(Layer):
             cols[...] = window_view(self.xp, xpad, kh, kw, sh, sw, ho, wo)
         return cols.reshape(n, c * kh * kw, -1)
 
-    def _out_hw(self, x_shape):
-        _, ho, wo = self.output_shape([x_shape[1:]])
-        return ho, wo
-
     def forward(self, xs):
         x = xs[0]
         n, f = x.shape[0], self.filters
         ho, wo = self._out_hw(x.shape)
-        cols = self._im2col(x)
-        self._cols, self._in_shape = cols, x.shape
+        self._in_shape, self._wide = x.shape, self._wide_cols(x.shape[1])
+        self._cols = cols = self._im2col(x)
         rows = self._buf("rows", (n, f, cols.shape[2]))
         # (F, K) @ (N, K, P) -> (N, F, P): channels-first output without a transpose.
         self.xp.matmul(self.params["weight"].reshape(f, -1), cols, out=rows)
@@ -142,9 +153,8 @@ class Conv2D(Layer):
             if self.use_bias:
                 rows += self.params["bias"][:, None]
             return rows.reshape(n, f, ho, wo)
-        # Compact the wide rows into a contiguous output (the layers after it run
-        # faster on long rows), adding the bias in the same pass.
-        pixels = wide_pixels(self.xp, rows, x.shape[3] + 2 * self.padding[1], ho, wo)
+        # Compact the wide rows into a contiguous output, adding the bias in the pass.
+        pixels = wide_pixels(self.xp, rows, self._wp(), ho, wo)
         y = self._buf("y", (n, f, ho, wo))
         if self.use_bias:
             self.xp.add(pixels, self.params["bias"][:, None, None], out=y)
@@ -154,38 +164,38 @@ class Conv2D(Layer):
 
     # ---------------------------------------------------------------- backward
     def _dy_rows(self, dy):
-        """dy (N, F, Ho, Wo) in the layout of the forward's columns: (N, F, P)."""
+        """dy (N, F, Ho, Wo) as wide rows (N, F, L) (stride 1)."""
         n, f, ho, wo = dy.shape
-        if not self._wide:
-            return dy.reshape(n, f, -1)
-        wp = self._in_shape[3] + 2 * self.padding[1]
         # The thrown-away columns must hold zero gradient: never written, zero from birth.
-        rows = self._buf("dy_rows", (n, f, self._cols.shape[2]), zeroed=True)
-        wide_pixels(self.xp, rows, wp, ho, wo)[...] = dy
+        rows = self._buf("dy_rows", (n, f, (ho - 1) * self._wp() + wo), zeroed=True)
+        wide_pixels(self.xp, rows, self._wp(), ho, wo)[...] = dy
         return rows
 
     def backward(self, dy):
         xp, cols = self.xp, self._cols
-        f = self.filters
-        dy3 = self._dy_rows(dy)
-        per_sample = self._buf("dw_n", (dy.shape[0], f, cols.shape[1]))
-        xp.matmul(dy3, cols.transpose(0, 2, 1), out=per_sample)
+        n, f = dy.shape[:2]
+        wide_dx = self.stride == (1, 1) and self._wants_grad(0)
+        dy_wide = self._dy_rows(dy) if self._wide or wide_dx else None
+        dy_cols = dy_wide if self._wide else dy.reshape(n, f, -1)  # in the columns' layout
+        per_sample = self._buf("dw_n", (n, f, cols.shape[1]))
+        xp.matmul(dy_cols, cols.transpose(0, 2, 1), out=per_sample)
         xp.sum(per_sample, axis=0, out=self.grads["weight"].reshape(f, -1))
         if self.use_bias:  # contiguous rows (wide-row gaps are zero): a faster sum
-            xp.sum(dy3, axis=(0, 2), out=self.grads["bias"])
+            xp.sum(dy_cols, axis=(0, 2), out=self.grads["bias"])
         if not self._wants_grad(0):
             return [None]
-        dcols = self._buf("dcols", cols.shape)
-        xp.matmul(self.params["weight"].reshape(f, -1).T, dy3, out=dcols)
-        return [self._col2im(dcols, dy.shape[2:])]
+        src = dy_wide if wide_dx else dy_cols
+        dcols = self._buf("dcols", (n, cols.shape[1], src.shape[2]))
+        xp.matmul(self.params["weight"].reshape(f, -1).T, src, out=dcols)
+        return [self._col2im(dcols, dy.shape[2:], wide_dx)]
 
-    def _col2im(self, dcols, out_hw):
+    def _col2im(self, dcols, out_hw, wide: bool):
         """(N, C*kh*kw, P) -> dx (N, C, H, W): one slice-add per kernel offset."""
         n, c, h, w = self._in_shape
         (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
         dxp = self._buf("dxpad", (n, c, h + 2 * ph, w + 2 * pw))
         dxp.fill(0)
-        if self._wide:
+        if wide:
             d5 = dcols.reshape(n, c, kh, kw, -1)
             target = wide_view(self.xp, dxp, kh, kw, d5.shape[4])
             for i in range(kh):
