@@ -133,6 +133,7 @@ def soak_headless(example: str, minutes: float, every: float) -> Reporter:
                 reporter.report(trainer.step, len(run.steps), len(run.epochs))
             if time.perf_counter() >= end:
                 trainer.request_stop()
+    reporter.report(trainer.step, len(run.steps), len(run.epochs))
     return reporter
 
 
@@ -159,6 +160,7 @@ def soak_app(example: str, minutes: float, every: float) -> Reporter:
         if reporter.due():
             reporter.report(steps, len(run.steps) if run else 0, len(run.epochs) if run else 0)
         if time.perf_counter() >= end:
+            reporter.report(steps, len(run.steps) if run else 0, len(run.epochs) if run else 0)
             timer.stop()
             panel.run_finished.connect(lambda _run: QTimer.singleShot(0, quit_app))
             panel.stop()

@@ -47,13 +47,32 @@ def example_path(name: str) -> Path:
     raise BpError(f"no example called {name!r} (examples: {names})")
 
 
+class EpochLog(list):
+    """A run's epoch records, bounded: beyond ``cap`` every other one is dropped (the
+    latest always kept), so a run left going for hours does not grow without end."""
+
+    cap = 5000  # plenty for a curve; a 10-minute spiral run reaches it
+
+    def append(self, ev) -> None:
+        super().append(ev)
+        self._thin()
+
+    def extend(self, evs) -> None:
+        super().extend(evs)
+        self._thin()
+
+    def _thin(self) -> None:
+        if len(self) > self.cap:
+            self[:] = [*self[:-1:2], self[-1]]
+
+
 @dataclass
 class Run:
     """One training run's curves, kept for the session so runs can be compared."""
 
     name: str
     settings: dict
-    epochs: list[EpochEvent] = field(default_factory=list)
+    epochs: list[EpochEvent] = field(default_factory=EpochLog)
     steps: list[int] = field(default_factory=list)
     losses: list[float] = field(default_factory=list)
 

@@ -274,3 +274,29 @@ def test_stop_mid_epoch_leaves_a_consistent_session(session):
     assert ev.reason == "stopped" and trainer.step == 3
     assert _same(session.network.state_dict(), _good_after_steps(session, 3))
     _carries_on(session)
+
+
+# ------------------------------------------------------------------ long runs
+def test_run_epoch_history_stays_bounded():
+    from bpstudio.session import EpochLog, Run
+
+    run = Run("long", {})
+    for i in range(3 * EpochLog.cap):
+        run.epochs.append(i)
+    run.epochs.extend(range(3 * EpochLog.cap, 3 * EpochLog.cap + 7))
+    assert len(run.epochs) <= EpochLog.cap
+    assert run.epochs[0] == 0 and run.epochs[-1] == 3 * EpochLog.cap + 6  # spans the run
+    assert run.epochs == sorted(run.epochs)
+
+
+def test_trainer_keeps_only_recent_epochs(session):
+    from bpstudio.engine.trainer import HISTORY_EPOCHS
+
+    trainer = session.make_trainer(
+        TrainConfig(epochs=HISTORY_EPOCHS + 50, batch_size=0, stats_interval=None)
+    )
+    for _ in trainer.run():
+        pass
+    assert trainer.epoch == HISTORY_EPOCHS + 50
+    assert len(trainer.history) == HISTORY_EPOCHS
+    assert trainer.history[-1].epoch == HISTORY_EPOCHS + 49

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,7 @@ from bpstudio.errors import BpError
 # A dataset may take at most this share of the device's free memory; beyond it the
 # training set stays on the host and each batch is copied over (streaming).
 DEVICE_DATA_SHARE = 0.5
+HISTORY_EPOCHS = 1000  # EpochEvents a Trainer keeps in ``history``
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,8 @@ class Trainer:
         self.step = 0
         self.seconds = 0.0
         self._stop = False
-        self.history: list[EpochEvent] = []
+        # The recent epochs only: a run of millions of epochs must not grow memory.
+        self.history: deque[EpochEvent] = deque(maxlen=HISTORY_EPOCHS)
 
     def _too_big_for_device(self, x) -> bool:
         free = device_free_bytes(self.net.xp)
