@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from bpstudio.errors import BpError
 from bpstudio.ui import dialogs
+from bpstudio.ui.analysis import loss_feeder
 from bpstudio.ui.dataset_preview import DataPreview
 from bpstudio.ui.dataset_sources import SOURCES, SourcePages
 from bpstudio.ui.errors import guarded, show_error
@@ -248,9 +249,11 @@ class DatasetPanel(QWidget):
         if self.model.dataset is None:
             self.fit.hide()
             return
-        analysis = self.model.analysis()
-        keys = ("Input shape", "the data has")
-        issues = [i.message for i in analysis.issues if any(k in i.message for k in keys)]
+        graph, analysis = self.model.graph, self.model.analysis()
+        ends = [n.id for n in graph.nodes_of_op("Input")]  # where data enters and leaves
+        pair = loss_feeder(graph)
+        ends += [pair[1]] if pair else []
+        issues = [f"{i.node_id}: {i.message}" for n in ends for i in analysis.issues_for(n)]
         self.problem.setText("\n".join(f"⚠ {m}" for m in issues))
         self.fit.setVisible(bool(self.model.fit_commands()))
 

@@ -13,9 +13,10 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from bpstudio.data import load_dataset
-from bpstudio.graph.commands import Macro, SetParam
+from bpstudio.graph.commands import Macro
 from bpstudio.session import Session
-from bpstudio.ui.analysis import Analysis, analyse, loss_feeder, wanted_outputs
+from bpstudio.ui.analysis import Analysis, analyse
+from bpstudio.ui.fitting import fit_commands
 from bpstudio.ui.worker import Job
 
 
@@ -156,26 +157,8 @@ class ProjectModel(QObject):
         return self._analysis
 
     def fit_commands(self) -> list:
-        """SetParam commands that make the Input shape and output size fit the data."""
-        ds, graph = self.session.dataset, self.graph
-        if ds is None:
-            return []
-        cmds = []
-        inputs = graph.nodes_of_op("Input")
-        if len(inputs) == 1 and inputs[0].params.get("shape") is not None:
-            shape = list(ds.input_shape)
-            if _as_list(inputs[0].params["shape"]) != shape:
-                cmds.append(SetParam(inputs[0].id, "shape", shape))
-        pair, want = loss_feeder(graph), wanted_outputs(graph, ds)
-        feeder = graph.nodes[pair[1]] if pair else None
-        if (
-            want
-            and feeder is not None
-            and feeder.op == "Dense"
-            and feeder.params.get("units") != want
-        ):
-            cmds.append(SetParam(feeder.id, "units", want))
-        return cmds
+        """Commands that make the network fit the loaded data (see ui/fitting.py)."""
+        return fit_commands(self.graph, self.session.dataset)
 
     # ------------------------------------------------------------------- data
     @property
@@ -266,10 +249,6 @@ class ProjectModel(QObject):
         self._analysis = None
         self.datasetChanged.emit()
         self.graphChanged.emit()
-
-
-def _as_list(shape):
-    return [shape] if isinstance(shape, int) else list(shape)
 
 
 def _load(spec: dict, base, task, progress, cancel):

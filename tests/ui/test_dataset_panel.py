@@ -65,8 +65,14 @@ def test_image_folder_preview_and_shape(window, qtbot, tmp_path):
     assert preview.class_counts == {"0": 178, "1": 182, "7": 179}
     assert len(preview.thumbs.widget().findChildren(QLabel)) == 3 * (1 + 8)
     assert window.model.dataset.input_shape == (1, 8, 8)
-    # a Dense network on images cannot take (1, 8, 8): the mismatch is shown, not hidden
-    assert window.model.graph.nodes["fc2"].params["units"] == 3
+    # the network followed: a Flatten before the first Dense, one output per class seen
+    graph = window.model.graph
+    assert graph.inputs_of("fc1") == ["flatten_1"] and graph.inputs_of("flatten_1") == ["x"]
+    assert graph.nodes["fc2"].params["units"] == 3
+    assert window.scene.edges[("flatten_1", "fc1")].label_text == "64"
+    assert not [i for i in window.model.analysis().issues if i.severity == "error"]
+    window.actions["undo"].trigger()  # the fit is one undo step of its own
+    assert "flatten_1" not in graph.nodes and graph.inputs_of("fc1") == ["x"]
 
 
 def test_synthetic_controls_preview_immediately(window, qtbot):

@@ -7,6 +7,7 @@ updates items to match, so undo and redo need no special case here.
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QLineF, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsScene
@@ -78,13 +79,21 @@ class GraphScene(QGraphicsScene):
         item = self.nodes.pop(nid)
         for edge in list(item.edges):
             self._drop_edge(edge.key)
-        self.removeItem(item)
+        self._delete(item)
 
     def _drop_edge(self, key) -> None:
         edge = self.edges.pop(key, None)
         if edge is not None:
             edge.detach()
-            self.removeItem(edge)
+            self._delete(edge)
+
+    def _delete(self, item) -> None:
+        """Remove and destroy ``item`` now, with its children. Other code may have put
+        children on it (overlays); deleting through shiboken marks their Python
+        wrappers dead at once, instead of leaving a cycle for the garbage collector
+        that could free the C++ objects twice."""
+        self.removeItem(item)
+        shiboken6.delete(item)
 
     # -------------------------------------------------------------- selection
     def selected_node_ids(self) -> list[str]:
