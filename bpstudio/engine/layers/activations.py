@@ -42,7 +42,9 @@ class LeakyReLU(Layer):
 
     def backward(self, dy):
         xp = self.xp
-        g = xp.multiply(self._pos, 1.0 - self.slope, out=self._buf("dx", dy.shape))
+        # A scalar of the layer's dtype: bool * Python float would compute in float64.
+        one_minus = self.dtype.type(1.0 - self.slope)
+        g = xp.multiply(self._pos, one_minus, out=self._buf("dx", dy.shape))
         g += self.slope  # the local slope: 1 where x > 0, else slope
         g *= dy
         return [g]
