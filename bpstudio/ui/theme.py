@@ -8,7 +8,7 @@ the ``BPSTUDIO_THEME`` environment variable, else the system's colour scheme
 Where the platform style paints natively (macOS, Windows 11) it already follows the
 system, so only Fusion (Linux, or anywhere the native style is missing) gets our
 palette. The graph canvas and the plots keep their own light "paper" colours: they are
-drawn with fixed colours that read on white.
+drawn with fixed colours that read on white (``keep_light``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import os
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QIcon, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
 CHOICES = ("system", "light", "dark")
 SETTING = "appearance/theme"
@@ -78,6 +78,16 @@ def dark_palette() -> QPalette:
     for role, colour in DARK_DISABLED.items():
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(colour))
     return palette
+
+
+def keep_light(widget) -> None:
+    """``widget`` and its children keep the light palette in either theme: the graph
+    canvas is drawn with fixed light colours, so what floats on it (the legend) must
+    match it, not the window around it."""
+    light = QStyleFactory.create("Fusion").standardPalette()
+    # each child explicitly: a child with a style sheet does not inherit the palette
+    for w in (widget, *widget.findChildren(QWidget)):
+        w.setPalette(light)
 
 
 def _styled_by_us(app: QApplication) -> bool:

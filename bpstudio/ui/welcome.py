@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayout
 
 from bpstudio.ui.status import install_status_messages
-from bpstudio.ui.theme import add_theme_menu
+from bpstudio.ui.theme import add_theme_menu, keep_light
 from bpstudio.ui.tips import apply_tips
 
 SETTING = "welcome/dismissed"
@@ -166,6 +166,7 @@ def install_first_run(window) -> WelcomePanel:
         add_theme_menu(window, view_menu)
     apply_tips(window)
     install_status_messages(window)
+    keep_light(window.view)  # the canvas is light paper in either theme
     return panel
 
 
