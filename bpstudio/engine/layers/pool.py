@@ -74,28 +74,39 @@ class MaxPool2D(_Pool2D):
         self._x, self._y = x, y
         return y
 
+    def _winners(self, x, y):
+        """Yield (rows, cols, mask) per kernel offset, row-major: mask marks the windows
+        whose gradient goes to that offset (the first entry equal to the maximum).
+
+        Recovered here rather than recorded in forward, where a masked store per offset
+        costs more than these comparisons. Each mask is valid until the next one.
+        """
+        xp = self.xp
+        taken = self._buf("taken", y.shape, dtype=bool)
+        hit = self._buf("hit", y.shape, dtype=bool)
+        (rows, cols), *rest = self._offsets(x.shape)
+        xp.equal(x[:, :, rows, cols], y, out=taken)
+        yield rows, cols, taken
+        for k, (rows, cols) in enumerate(rest, 1):
+            if k == len(rest):
+                # Every maximum is one of its window's entries: what no earlier offset
+                # took, the last one holds (this spares a strided comparison).
+                xp.logical_not(taken, out=hit)
+            else:
+                xp.equal(x[:, :, rows, cols], y, out=hit)
+                xp.greater(hit, taken, out=hit)  # equal and not taken before
+                xp.logical_or(taken, hit, out=taken)
+            yield rows, cols, hit
+
     def backward(self, dy):
-        # Which offset held the maximum is recovered here, not recorded in forward
-        # (a masked store per offset costs more than these comparisons): offset k wins
-        # where it equals the maximum and no earlier offset did.
-        xp, x, y = self.xp, self._x, self._y
+        xp, x = self.xp, self._x
         tiles = self._tiles(x.shape)
         dx = self._dx(x.shape)
-        hit = self._buf("hit", y.shape, dtype=bool)
-        taken = self._buf("taken", y.shape, dtype=bool)
-        offsets = self._offsets(x.shape)
-        for k, (rows, cols) in enumerate(offsets):
-            xp.equal(x[:, :, rows, cols], y, out=hit)
-            if k == 0:
-                taken[...] = hit
-            else:
-                xp.greater(hit, taken, out=hit)  # hit and not taken
-                if k < len(offsets) - 1:
-                    xp.logical_or(taken, hit, out=taken)
+        for rows, cols, mask in self._winners(x, self._y):
             if tiles:
-                xp.multiply(dy, hit, out=dx[:, :, rows, cols])
+                xp.multiply(dy, mask, out=dx[:, :, rows, cols])
             else:
-                dx[:, :, rows, cols] += dy * hit
+                dx[:, :, rows, cols] += dy * mask
         return [dx]
 
 
