@@ -239,7 +239,9 @@ def cmd_train(args) -> int:
     session = _open_session(args.project)
     _apply_train_options(session, args)
     session.check_graph()
-    _say(f"loading data ({session.project.data.get('source')})...", quiet=args.quiet)
+    # Only a terminal sees progress lines: on bad input stderr must hold exactly one line.
+    tty = sys.stderr.isatty()
+    _say(f"loading data ({session.project.data.get('source')})...", quiet=args.quiet or not tty)
     ds = session.load_data()
     for msg in ds.messages:
         _say(msg, quiet=args.quiet)
