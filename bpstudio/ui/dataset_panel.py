@@ -216,7 +216,11 @@ class DatasetPanel(QWidget):
         from bpstudio.ui.preview_data import CsvPreview, ImagePreview
 
         if isinstance(preview, CsvPreview):
-            self.preview.show_csv(preview)
+            spec = self.model.project.data
+            target = spec.get("target") or preview.columns[-1]
+            used = spec.get("features")
+            unused = [c for c in preview.columns if used is not None and c not in used]
+            self.preview.show_csv(preview, target, [c for c in unused if c != target])
             self.pages.set_columns(preview.columns)
         elif isinstance(preview, ImagePreview):
             self.preview.show_images(preview)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QColor, QImage, QPixmap
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -60,21 +60,25 @@ class DataPreview(QStackedWidget):
         self.setCurrentWidget(self.note)
         self.kind = "none"
 
-    def show_csv(self, p: CsvPreview) -> None:
+    def show_csv(self, p: CsvPreview, target: str | None = None, unused=()) -> None:
+        """The first rows; the target column tinted, columns left out greyed."""
         t = self.table
         t.clear()
         t.setColumnCount(len(p.columns))
         t.setRowCount(len(p.rows))
         t.setHorizontalHeaderLabels(
-            [f"{c}\n{kind}" for c, kind in zip(p.columns, p.types, strict=True)]
+            [_header(c, kind, target, unused) for c, kind in zip(p.columns, p.types, strict=True)]
         )
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         for r, row in enumerate(p.rows):
             for c, value in enumerate(row):
                 item = QTableWidgetItem(value)
                 if p.types[c] in ("integer", "number"):
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
+                    item.setTextAlignment(right)
+                if p.columns[c] == target:
+                    item.setBackground(QColor("#fef3c7"))
+                elif p.columns[c] in unused:
+                    item.setForeground(QColor("#94a3b8"))
                 t.setItem(r, c, item)
         t.resizeColumnsToContents()
         self.setCurrentWidget(t)
@@ -141,6 +145,11 @@ class DataPreview(QStackedWidget):
         cmap = pg.colormap.get("viridis")
         brushes = [pg.mkBrush(c) for c in cmap.map((v - lo) / (hi - lo or 1.0), mode="qcolor")]
         self.plot.addItem(pg.ScatterPlotItem(x[:, 0], x[:, 1], size=6, brush=brushes, pen=None))
+
+
+def _header(column: str, kind: str, target, unused) -> str:
+    role = "\n(target)" if column == target else "\n(unused)" if column in unused else ""
+    return f"{column}\n{kind}{role}"
 
 
 def _pixmap(arr: np.ndarray) -> QPixmap:

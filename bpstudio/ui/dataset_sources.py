@@ -108,7 +108,6 @@ class SourcePages(QStackedWidget):
         self.target = QComboBox()
         self.target.setToolTip("The column the network learns to predict")
         self.features = QListWidget()
-        self.features.setMaximumHeight(120)
         self.features.setToolTip("Columns used as inputs (unticked ones are ignored)")
         form.addRow("File", self.csv_path)
         form.addRow("Target", self.target)
@@ -193,6 +192,8 @@ class SourcePages(QStackedWidget):
             item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
             self.features.addItem(item)
         self.features.blockSignals(False)
+        rows = max(self.features.count(), 1)  # as tall as its rows, up to a limit
+        self.features.setFixedHeight(min(rows * self.features.sizeHintForRow(0) + 6, 140))
 
     def show_spec(self, spec: dict, base: Path) -> None:
         """Set the page for ``spec['source']`` from the spec (signals blocked)."""

@@ -10,8 +10,7 @@ from __future__ import annotations
 from bpstudio.graph import commands as gc
 from bpstudio.graph.document import Node
 from bpstudio.ui.analysis import loss_feeder, wanted_outputs
-
-FLATTEN_OFFSET = (200.0, 55.0)  # beside the edge it cuts, so it hides no node
+from bpstudio.ui.editor.layout import ROW_GAP
 
 
 def fit_commands(graph, dataset) -> list:
@@ -30,14 +29,24 @@ def _input_shape(graph, dataset) -> list:
 
 
 def _flatten(graph, dataset) -> list:
-    """Flatten between the Input and each Dense it feeds directly, for image data."""
+    """Flatten between the Input and each Dense it feeds directly, for image data; the
+    nodes from that Dense down move one row lower to make room for it."""
     inputs = graph.nodes_of_op("Input")
     if len(inputs) != 1 or len(dataset.input_shape) < 2:
         return []
     src = inputs[0]
-    cmds, taken = [], set(graph.nodes)
-    for dst in [d for d in graph.outputs_of(src.id) if graph.nodes[d].op == "Dense"]:
-        flat = Node(_fresh_id(taken), "Flatten", {}, _beside(src, graph.nodes[dst]))
+    targets = [d for d in graph.outputs_of(src.id) if graph.nodes[d].op == "Dense"]
+    if not targets:
+        return []
+    top = min(graph.nodes[d].pos[1] for d in targets)
+    cmds = [
+        gc.MoveNode(n.id, (n.pos[0], n.pos[1] + ROW_GAP))
+        for n in graph.nodes.values()
+        if n.pos[1] >= top and n.id != src.id
+    ]
+    taken = set(graph.nodes)
+    for dst in targets:
+        flat = Node(_fresh_id(taken), "Flatten", {}, (graph.nodes[dst].pos[0], top))
         taken.add(flat.id)
         cmds += [gc.AddNode(flat), gc.Disconnect(src.id, dst)]
         cmds += [gc.Connect(src.id, flat.id), gc.Connect(flat.id, dst)]
@@ -49,10 +58,6 @@ def _fresh_id(taken: set) -> str:
     while f"flatten_{n}" in taken:
         n += 1
     return f"flatten_{n}"
-
-
-def _beside(a: Node, b: Node) -> tuple[float, float]:
-    return ((a.pos[0] + b.pos[0]) / 2 + FLATTEN_OFFSET[0], a.pos[1] + FLATTEN_OFFSET[1])
 
 
 def _outputs(graph, dataset) -> list:

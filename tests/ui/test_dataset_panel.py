@@ -33,7 +33,8 @@ def test_open_csv_through_the_panel(window, qtbot, tmp_path):
     assert panel.preview.kind == "table"
     header = panel.preview.table.horizontalHeaderItem(0).text()
     assert header == "sepal_length\nnumber"
-    assert "text (3 values)" in panel.preview.table.horizontalHeaderItem(4).text()
+    species = panel.preview.table.horizontalHeaderItem(4).text()
+    assert species == "species\ntext (3 values)\n(target)"
     # the network followed the data: 3 classes out; the Input takes its shape from it
     assert window.model.graph.nodes["fc2"].params["units"] == 3
     assert window.scene.edges[("x", "fc1")].label_text == "4"
