@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -125,16 +126,21 @@ def thread_env(threads: int) -> dict:
     return env
 
 
-def timed(cmd: list[str], env: dict | None = None, timeout: float = 600) -> tuple[float, str]:
-    """(wall seconds, last stdout line) of one run; RuntimeError with stderr's tail on failure."""
+def timed(cmd: list[str], env: dict | None = None, timeout: float = 600):
+    """(wall s, CPU s, last stdout line) of one run; RuntimeError with stderr's tail on
+    failure. CPU time (user + system of the child) barely moves when other processes
+    share the cores, so it is the steadier figure on a busy machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
     seconds = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
         raise RuntimeError(f"exit {proc.returncode}: {tail}")
     lines = proc.stdout.strip().splitlines()
-    return seconds, lines[-1] if lines else ""
+    return seconds, cpu, lines[-1] if lines else ""
 
 
 def startup_commands() -> dict[str, list[str]]:

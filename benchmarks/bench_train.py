@@ -119,38 +119,41 @@ def run_processes(args, with_torch: bool) -> dict:
     """``bpstudio train`` vs the torch script, 3 epochs, 1 thread, interleaved runs."""
     out = {}
     env = thread_env(1)
+    fws = ("engine", "torch") if with_torch else ("engine",)
     with tempfile.TemporaryDirectory() as tmp:
         for key in args.cases:
             case = CASES[key]
             cmds = write_case(case, Path(tmp), case.samples // args.scale, 3, 1)
-            times = {"engine": [], "torch": []}
-            inner = {"engine": [], "torch": []}
-            error = None
+            res = {fw: {"wall": [], "cpu": [], "train": []} for fw in fws}
+            res["error"] = None
             for _ in range(args.process_repeats):
-                for fw in ("engine", "torch") if with_torch else ("engine",):
+                for fw in fws:
                     try:
-                        seconds, last = timed(cmds[fw], env)
+                        wall, cpu, last = timed(cmds[fw], env)
                     except Exception as exc:
-                        error = f"{fw}: {exc}"
+                        res["error"] = f"{fw}: {exc}"
                         continue
-                    times[fw].append(seconds)
-                    inner[fw].append(json.loads(last).get("seconds", float("nan")))
-            out[key] = {"times": times, "train_seconds": inner, "error": error}
+                    res[fw]["wall"].append(wall)
+                    res[fw]["cpu"].append(cpu)
+                    res[fw]["train"].append(json.loads(last).get("seconds", math.nan))
+            out[key] = res
     return out
 
 
 def run_startup(repeats: int) -> dict:
+    """Command -> (median wall s, median CPU s), or the error text."""
     out = {}
     for name, cmd in startup_commands().items():
-        values = []
-        for _ in range(repeats):
-            try:
-                values.append(timed(cmd)[0])
-            except Exception as exc:
-                out[name] = str(exc)
-                break
-        else:
-            out[name] = median(values)
+        walls, cpus = [], []
+        try:
+            for _ in range(repeats):
+                wall, cpu, _ = timed(cmd)
+                walls.append(wall)
+                cpus.append(cpu)
+        except Exception as exc:
+            out[name] = str(exc)
+            continue
+        out[name] = (median(walls), median(cpus))
     return out
 
 
@@ -250,22 +253,31 @@ def print_stats(results: dict) -> None:
 
 def print_processes(results: dict) -> None:
     print("\n## Whole process, 3 epochs, 1 thread: `bpstudio train` vs a PyTorch script\n")
-    print("| case | bpstudio train s | torch script s | ratio | training s (bpstudio / torch) |")
-    print("|---|---|---|---|---|")
+    print(
+        "| case | bpstudio train s (CPU s) | torch script s (CPU s) | ratio wall | ratio CPU | "
+        "training s inside (bpstudio / torch) |"
+    )
+    print("|---|---|---|---|---|---|")
     for key, res in results.items():
-        te, tt = median(res["times"]["engine"]), median(res["times"]["torch"])
-        ie, it = median(res["train_seconds"]["engine"]), median(res["train_seconds"]["torch"])
-        ratio = f"{te / tt:.2f}x" if te == te and tt == tt else "-"
-        print(f"| {CASES[key].name} | {te:.2f} | {tt:.2f} | {ratio} | {ie:.2f} / {it:.2f} |")
+        e, t = res["engine"], res.get("torch", {"wall": [], "cpu": [], "train": []})
+        ew, ec, tw, tc = (median(v) for v in (e["wall"], e["cpu"], t["wall"], t["cpu"]))
+        print(
+            f"| {CASES[key].name} | {ew:.2f} ({ec:.2f}) | {tw:.2f} ({tc:.2f}) | "
+            f"{ew / tw:.2f}x | {ec / tc:.2f}x | "
+            f"{median(e['train']):.2f} / {median(t['train']):.2f} |"
+        )
         if res["error"]:
             print(f"\n(failed: {res['error']})\n")
 
 
 def print_startup(startup: dict, coretypes: dict) -> None:
-    print("\n## Start-up (median wall seconds of a fresh process)\n")
-    print("| command | seconds |\n|---|---|")
+    print("\n## Start-up of a fresh process (medians)\n")
+    print("| command | wall s | CPU s |\n|---|---|---|")
     for name, v in startup.items():
-        print(f"| `{name}` | {v:.3f} |" if isinstance(v, float) else f"| `{name}` | {v} |")
+        if isinstance(v, tuple):
+            print(f"| `{name}` | {v[0]:.3f} | {v[1]:.3f} |")
+        else:
+            print(f"| `{name}` | failed: {v} | |")
     print("\n## NumPy float32 matmul peak, 1 thread, by OpenBLAS kernel\n")
     print("| setting | kernel | GFLOP/s |\n|---|---|---|")
     for label, (arch, peak) in coretypes.items():
