@@ -243,3 +243,34 @@ def test_layout_and_recent_files_persist(empty, qtbot, tmp_path, monkeypatch):
     assert [a.text() for a in again.recent_menu.actions()] == ["kept.bpstudio"]
     again.actions["reset_layout"].trigger()
     assert again.docks["paletteDock"].isVisible()
+
+
+def test_example_gallery_lists_every_example_with_its_description(empty, qtbot):
+    from bpstudio.session import list_examples
+    from bpstudio.ui.examples_dialog import ExampleGallery
+
+    gallery = ExampleGallery(empty)
+    qtbot.addWidget(gallery)
+    examples = list_examples()
+    assert gallery.list.count() == len(examples)
+    label = gallery.list.itemWidget(gallery.list.item(1))
+    assert examples[1].name in label.text() and examples[1].description in label.text()
+    gallery.list.setCurrentRow(1)
+    assert gallery.chosen() == examples[1].name
+
+
+def test_export_and_check_network_from_the_menus(empty, tmp_path):
+    import numpy as np
+
+    from bpstudio.io.weights import load_weights
+
+    empty.open_example("spiral")
+    empty.model.session.load_data()  # synchronously, for the test
+    empty.actions["check"].trigger()
+    assert "compiles" in empty.statusBar().currentMessage()
+    out = tmp_path / "w.safetensors"
+    empty.answers.files.append(str(out))
+    empty.actions["export_safetensors"].trigger()
+    tensors, meta = load_weights(out)
+    assert "fc1.weight" in tensors and tensors["fc1.weight"].dtype == np.float32
+    assert not empty.answers.errors
