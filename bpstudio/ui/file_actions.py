@@ -161,7 +161,7 @@ class FileActions:
         ):
             self.show_session(Session(self.recovery.restore()), restored=True)
         else:
-            self.recovery.clear()
+            self.recovery.discard_orphans()
 
     def export(self, fmt: str) -> None:
         from bpstudio.io.export import FORMATS, export_session

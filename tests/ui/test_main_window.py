@@ -191,10 +191,14 @@ def test_modified_project_asks_and_cancel_keeps_it_open(empty):
 def test_autosave_then_restore_after_a_crash(empty, tmp_path, qtbot, monkeypatch):
     nid = empty.scene.add_node("Tanh")
     empty.autosave()
-    assert empty.recovery.pending()
     graph = empty.model.graph.to_dict()
-    # a second window (the next start) finds the recovery file and restores it
+    # another window while this one runs: nothing to restore (the autosave is locked)
+    other = make_window(qtbot, tmp_path, monkeypatch, Project(Graph(), dict(SPIRAL)))
+    assert empty.recovery.file.is_file() and not other.recovery.pending()
+    empty.recovery._lock.unlock()  # as if the process ended without a clean close
+    # the next start finds the orphaned autosave and restores it
     again = make_window(qtbot, tmp_path, monkeypatch, Project(Graph(), dict(SPIRAL)))
+    assert again.recovery.pending()
     again.offer_recovery()
     assert again.model.graph.to_dict() == graph and nid in again.model.graph.nodes
     assert again.isWindowModified()
