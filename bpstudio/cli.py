@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gradcheck", help="numerical vs analytic gradients, per parameter")
     p.add_argument("project", nargs="?")
     p.add_argument("--samples", type=int, default=8, help="samples in the checked batch")
+    p.add_argument(
+        "--max-entries",
+        type=int,
+        default=64,
+        help="entries checked per tensor, chosen at random (0 = all)",
+    )
     sub.add_parser("examples", help="list the built-in example projects")
     return parser
 
@@ -320,7 +326,7 @@ def cmd_gradcheck(args) -> int:
     n = max(1, min(args.samples, len(ds.x_train)))
     x = ds.x_train[:n].astype(np.float64)
     y = ds.y_train[:n] if session.task == "classification" else ds.y_train[:n].astype(np.float64)
-    errors = gradcheck_network(net, x, y)
+    errors = gradcheck_network(net, x, y, max_entries=args.max_entries or None)
     worst = 0.0
     print(f"{'parameter':<32}{'relative error':>16}")
     for name, err in errors.items():
