@@ -334,9 +334,9 @@ def cmd_gradcheck(args) -> int:
         flag = "" if err < 1e-6 else "  <-- exceeds 1e-6"
         print(f"{name:<32}{err:>16.3e}{flag}")
     ok = worst < 1e-6
-    print(
-        f"{'PASSED' if ok else 'FAILED'}: worst relative error {worst:.3e} (float64, {n} samples)"
-    )
+    verdict = "PASSED" if ok else "FAILED"
+    scope = f"up to {args.max_entries} entries per tensor" if args.max_entries else "all entries"
+    print(f"{verdict}: worst relative error {worst:.3e} (float64, {n} samples, {scope})")
     return 0 if ok else 1
 
 
