@@ -105,7 +105,7 @@ def time_epochs(engine: Worker, torch: Worker | None, threads: int, args) -> dic
         peaks.append(engine.ask("peak", threads))
         if r >= 2 and time.perf_counter() - start > args.budget:
             break
-    return {"times": times, "peak": median(peaks)}
+    return {"times": times, "peak": max(peaks)}
 
 
 def record(into: dict, wall_cpu: tuple[float, float], repeat: int) -> None:
@@ -203,7 +203,8 @@ def print_speed(results: dict, args) -> None:
     print("\n## Epoch time, engine (Trainer, no stats) vs PyTorch, medians\n")
     print(
         "| case | threads | engine samples/s | torch samples/s | engine/torch time (wall) | "
-        "(CPU) | engine GFLOP/s (% of peak) | torch GFLOP/s | matmul peak GFLOP/s |"
+        "(CPU) | engine GFLOP/s, best epoch (% of peak) | torch GFLOP/s, best | "
+        "matmul peak GFLOP/s |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for key, res in results.items():
@@ -213,10 +214,12 @@ def print_speed(results: dict, args) -> None:
             eng, tor, peak = t["times"]["trainer"], t["times"]["torch"], t["peak"]
             te, tt = median(eng["wall"]), median(tor["wall"])
             cpu = median(eng["cpu"]) / median(tor["cpu"]) if tor["cpu"] else math.nan
+            # GFLOP/s from the least disturbed epoch, as the peak is a best-of too
+            be, bt = min(eng["wall"]), min(tor["wall"] or [math.nan])
             print(
                 f"| {case.name} b{case.batch}, {n:,} samples | {threads} | {n / te:,.0f} | "
                 f"{n / tt:,.0f} | {te / tt:.2f}x | {cpu:.2f}x | "
-                f"{gflop / te:.1f} ({100 * gflop / te / peak:.0f}%) | {gflop / tt:.1f} | "
+                f"{gflop / be:.1f} ({100 * gflop / be / peak:.0f}%) | {gflop / bt:.1f} | "
                 f"{peak:.0f} |"
             )
     print()

@@ -430,12 +430,23 @@ class Trainer:
         return ev
 
 
-def evaluate(net, x, y, task: str, batch_size: int = 4096) -> tuple[float, float | None]:
+def eval_batch_size(net) -> int:
+    """Rows per evaluation batch: on the CPU about 2 MiB for the largest activation, so
+    it stays in cache (the CNN's whole-split evaluation runs ~1.8x faster at 83 rows
+    than at 4096); on a GPU large batches win."""
+    if net.xp is not np:
+        return 4096
+    widest = max((math.prod(s) for s in net.shapes.values()), default=1)
+    return int(min(4096, max(32, 2**19 // max(widest, 1))))
+
+
+def evaluate(net, x, y, task: str, batch_size: int | None = None) -> tuple[float, float | None]:
     """Mean loss and accuracy (classification) of ``net`` on a whole split, eval mode."""
     xp = net.xp
     n = int(x.shape[0])
     if n == 0:
         return math.nan, None
+    batch_size = batch_size or eval_batch_size(net)
     total, correct = 0.0, 0
     for start in range(0, n, batch_size):
         xb = xp.asarray(x[start : start + batch_size], dtype=net.dtype)
