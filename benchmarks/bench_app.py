@@ -27,6 +27,7 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 from bpstudio.session import Session  # noqa: E402
 
 STATS_INTERVAL = 0.25  # as the panel trains
+VERBOSE = "-v" in sys.argv
 
 
 def session_for(example: str, epochs: int) -> Session:
@@ -52,7 +53,8 @@ def headless(example: str, epochs: int, threads: int) -> tuple[float, int]:
 
 
 class StallMeter:
-    """The longest gap between ticks of a 5 ms timer on the GUI thread."""
+    """The longest gap between ticks of a 5 ms timer on the GUI thread, and how much of
+    it the GUI thread spent on the CPU (the rest: waiting for the GIL or for a core)."""
 
     def __init__(self):
         from PySide6.QtCore import QTimer
@@ -61,10 +63,13 @@ class StallMeter:
         self.timer.setInterval(5)
         self.timer.timeout.connect(self._tick)
         self.longest = 0.0
+        self.longest_cpu = 0.0
         self._last = None
+        self._last_cpu = 0.0
 
     def start(self) -> None:
         self._last = time.perf_counter()
+        self._last_cpu = time.thread_time()
         self.longest = 0.0
         self.timer.start()
 
@@ -72,9 +77,11 @@ class StallMeter:
         self.timer.stop()
 
     def _tick(self) -> None:
-        now = time.perf_counter()
-        self.longest = max(self.longest, now - self._last)
-        self._last = now
+        now, cpu = time.perf_counter(), time.thread_time()
+        if now - self._last > self.longest:
+            self.longest = now - self._last
+            self.longest_cpu = cpu - self._last_cpu
+        self._last, self._last_cpu = now, cpu
 
 
 def in_app(app, example: str, epochs: int, threads: int, whole_window: bool):
@@ -102,6 +109,11 @@ def in_app(app, example: str, epochs: int, threads: int, whole_window: bool):
     samples = trainer.n_samples * trainer.epoch
     _close(owner, panel)
     wall = times["end"] - times["start"]
+    if VERBOSE:
+        print(
+            f"  app run: {samples / wall:,.0f} samples/s, longest stall "
+            f"{stall.longest * 1000:.0f} ms of which GUI CPU {stall.longest_cpu * 1000:.0f} ms"
+        )
     return wall, samples, stall.longest, gui_cpu / wall
 
 
@@ -163,6 +175,7 @@ def main(argv=None) -> int:
     p.add_argument("--epochs", type=int, default=300)
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--repeats", type=int, default=2)
+    p.add_argument("-v", action="store_true", help="print every app run")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--window", action="store_true", default=True)
     group.add_argument("--panel", action="store_true")

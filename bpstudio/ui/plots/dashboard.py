@@ -18,6 +18,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QGraphicsView,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -32,6 +33,7 @@ from bpstudio.ui.plots.style import NodeColours, node_of
 
 REPAINT_MS = 33  # fastest repaint tick
 PAINT_SHARE = 0.12  # most of the GUI thread's time the plots may spend painting
+SLOWEST_MS = 400  # a plot with news is repainted at least every 6 x this
 
 
 class TrainingPlots(QWidget):
@@ -43,9 +45,9 @@ class TrainingPlots(QWidget):
         self.loss = MetricPlot("loss", "loss")
         self.accuracy = MetricPlot("accuracy", "accuracy")
         self.grad_norms = ParamCurvesPlot(
-            "gradient norm per tensor (smoothed)", "‖grad‖", colours, smoothing=0.9
+            "gradient norms (smoothed)", "‖grad‖", colours, smoothing=0.9
         )
-        self.ratios = ParamCurvesPlot("update / weight ratio per tensor", "‖Δw‖/‖w‖", colours)
+        self.ratios = ParamCurvesPlot("update / weight ratio", "‖Δw‖/‖w‖", colours)
         self.weights = DistributionView("weight")
         self.grads = DistributionView("gradient")
         self.batches_per_epoch = 1
@@ -60,6 +62,9 @@ class TrainingPlots(QWidget):
             (self.grads.refresh, (self.grads.current, self.grads.evolution)),
         ]
         self._next_unit = 0
+        for w in self._widgets():
+            vb = w.getPlotItem().getViewBox()
+            vb.sigRangeChangedManually.connect(lambda *_a, w=w: w.viewport().update())
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._tick)
@@ -70,6 +75,7 @@ class TrainingPlots(QWidget):
         self.log_scale = QCheckBox("log-scale loss")
         self.log_scale.setToolTip("Show the loss on a logarithmic axis")
         self.log_scale.toggled.connect(self.loss.set_log)
+        self.log_scale.toggled.connect(lambda _on: self._repaint_soon([self.loss.widget]))
         self.tensor = QComboBox()
         self.tensor.setMinimumContentsLength(14)
         self.tensor.setToolTip("The tensor whose weight and gradient histograms are shown")
@@ -78,22 +84,45 @@ class TrainingPlots(QWidget):
         bar.addStretch(1)
         bar.addWidget(QLabel("histograms of"))
         bar.addWidget(self.tensor)
-        grid = QGridLayout()
-        grid.setSpacing(2)
-        left = (self.loss.widget, self.accuracy.widget, self.grad_norms.widget, self.ratios.widget)
-        right = (
+        self.grid = QGridLayout()
+        self.grid.setSpacing(2)
+        self._columns = 0
+        self._arrange(2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
+        layout.addLayout(self.grid, 1)
+
+    def _arrange(self, columns: int) -> None:
+        """Two columns in a tall dock (metrics left, distributions right), four in a wide
+        one (metrics on the top row, distributions below)."""
+        if columns == self._columns:
+            return
+        self._columns = columns
+        metrics = (
+            self.loss.widget,
+            self.accuracy.widget,
+            self.grad_norms.widget,
+            self.ratios.widget,
+        )
+        dists = (
             self.weights.current,
             self.weights.evolution,
             self.grads.current,
             self.grads.evolution,
         )
-        for row, (a, b) in enumerate(zip(left, right, strict=True)):
-            grid.addWidget(a, row, 0)
-            grid.addWidget(b, row, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(bar)
-        layout.addLayout(grid, 1)
+        for i, (a, b) in enumerate(zip(metrics, dists, strict=True)):
+            if columns == 2:
+                self.grid.addWidget(a, i, 0)
+                self.grid.addWidget(b, i, 1)
+            else:
+                self.grid.addWidget(a, 0, i)
+                self.grid.addWidget(b, 1, i)
+
+    def resizeEvent(self, event):
+        size = event.size()
+        self._arrange(4 if size.width() > 1.6 * size.height() else 2)
+        super().resizeEvent(event)
 
     # ------------------------------------------------------------------ feed
     def begin_run(self, epochs: int | None = None) -> None:
@@ -138,6 +167,8 @@ class TrainingPlots(QWidget):
         if name:
             self.weights.select(name)
             self.grads.select(name)
+            self._next_unit = 4  # what the person just chose is repainted first
+            self.timer.start(0)
 
     def refresh(self) -> None:
         """Push every changed buffer to its plot items now (painting follows as usual)."""
@@ -148,7 +179,9 @@ class TrainingPlots(QWidget):
         """Repaint the next plot that has new data, then wait in proportion to its cost."""
         cost = 0.0
         if self.isVisible():  # a hidden dock paints nothing; its buffers keep filling
-            t0 = time.perf_counter()
+            # CPU time of this thread, not wall time: waiting for the GIL while the worker
+            # holds it costs the worker nothing, so it must not slow the plots down
+            t0 = time.thread_time()
             for _ in range(len(self._units)):
                 update, widgets = self._units[self._next_unit]
                 self._next_unit = (self._next_unit + 1) % len(self._units)
@@ -156,15 +189,37 @@ class TrainingPlots(QWidget):
                     for w in widgets:
                         w.viewport().repaint()
                     break
-            cost = time.perf_counter() - t0
+            cost = time.thread_time() - t0
         wait = cost * (1 - PAINT_SHARE) / PAINT_SHARE
-        self.timer.start(max(REPAINT_MS, int(wait * 1000)))
+        self.timer.start(min(max(REPAINT_MS, int(wait * 1000)), SLOWEST_MS))
+
+    def _widgets(self) -> list:
+        return [w for _update, widgets in self._units for w in widgets]
+
+    def set_live(self, on: bool) -> None:
+        """During a run the plots repaint only from the timer: a scene change would
+        otherwise queue a second, asynchronous paint of every plot the timer has just
+        painted (QGraphicsScene reports changes late), doubling the cost. Zooming with
+        the mouse still repaints at once."""
+        mode = QGraphicsView.ViewportUpdateMode
+        for w in self._widgets():
+            w.setViewportUpdateMode(mode.NoViewportUpdate if on else mode.MinimalViewportUpdate)
+            if not on:
+                w.viewport().update()
+        if not on:
+            self.refresh()
+
+    def _repaint_soon(self, widgets=None) -> None:
+        """Changes outside the data (highlight, overlays, log scale) shown at once."""
+        for w in widgets or self._widgets():
+            w.viewport().update()
 
     # ------------------------------------------------------------ selection
     def highlight_node(self, node_id: str | None) -> None:
         """Emphasise ``node_id``'s curves and show its weight histograms."""
         self.grad_norms.highlight_node(node_id)
         self.ratios.highlight_node(node_id)
+        self._repaint_soon([self.grad_norms.widget, self.ratios.widget])
         names = [self.tensor.itemText(i) for i in range(self.tensor.count())]
         mine = [n for n in names if node_of(n) == node_id]
         if mine:
@@ -188,6 +243,7 @@ class TrainingPlots(QWidget):
                 acc.append((run.name, ex, train_acc, ex, val_acc))
         self.loss.set_overlays(loss)
         self.accuracy.set_overlays(acc)
+        self._repaint_soon([self.loss.widget, self.accuracy.widget])
 
 
 def _finite(v):

@@ -43,8 +43,13 @@ class HistoryStore:
         snaps = self._snaps.get(name)
         if not snaps:
             return None
-        lo = min(float(e[0]) for _, _, e in snaps)
-        hi = max(float(e[-1]) for _, _, e in snaps)
+        # the range most snapshots share: early gradients can be 100x the later ones,
+        # and a range set by them would flatten the rest of the run into one line
+        lows = np.array([e[0] for _, _, e in snaps], dtype=np.float64)
+        highs = np.array([e[-1] for _, _, e in snaps], dtype=np.float64)
+        lo, hi = float(np.percentile(lows, 10)), float(np.percentile(highs, 90))
+        if hi <= lo:
+            lo, hi = float(lows.min()), float(highs.max())
         grid = np.linspace(lo, hi, bins + 1)
         img = np.empty((len(snaps), bins))
         for i, (_, counts, edges) in enumerate(snaps):
@@ -110,7 +115,9 @@ class DistributionView:
         if not self._dirty:
             return False
         self._dirty = False
-        self.span.apply(self.evolution)
+        latest = self.store.latest(self.selected) if self.selected else None
+        end = latest[0] / self.batches_per_epoch if latest else None
+        self.span.apply(self.evolution, end)
         if self._clear:
             self._clear = False
             self.bars.setData([], [])
@@ -125,10 +132,8 @@ class DistributionView:
         if self._titled != self.selected:  # a new title re-lays the plot out: only on change
             self._titled = self.selected
             item = self.current.getPlotItem()
-            item.setTitle(f"{self.what}s of {self.selected}, latest", size="9pt")
-            self.evolution.getPlotItem().setTitle(
-                f"{self.what}s of {self.selected} over training", size="9pt"
-            )
+            item.setTitle(f"{self.selected}: {self.what}s now", size="9pt")
+            self.evolution.getPlotItem().setTitle(f"{self.what}s over training", size="9pt")
         self._draw_heatmap()
         return True
 

@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from bpstudio.ui.plots.buffers import Ema, Series
-from bpstudio.ui.plots.style import RUN_COLOURS, XSpan, make_plot, streaming_curve
+from bpstudio.ui.plots.style import LEGEND_BRUSH, RUN_COLOURS, XSpan, make_plot, streaming_curve
 
 LABELS = {"loss": "loss", "accuracy": "accuracy"}
 
@@ -26,7 +26,7 @@ class MetricPlot:
         item = self.widget.getPlotItem()
         # loss falls, accuracy rises: put the legend where the curve is not
         offset = (-5, 5) if metric == "loss" else (-5, -5)
-        self.legend = item.addLegend(offset=offset, labelTextSize="8pt")
+        self.legend = item.addLegend(offset=offset, labelTextSize="8pt", brush=LEGEND_BRUSH)
         blue = pg.mkColor(RUN_COLOURS[0])
         faint = pg.mkColor(blue)
         faint.setAlpha(60)
@@ -87,7 +87,8 @@ class MetricPlot:
         if not self._dirty:
             return False
         self._dirty = False
-        self.span.apply(self.widget)
+        x = self._raw.view()[0]
+        self.span.apply(self.widget, float(x[-1]) if len(x) else None)
         for series, curve in (
             (self._raw, self.raw),
             (self._smooth, self.smooth),

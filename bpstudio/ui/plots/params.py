@@ -10,6 +10,7 @@ import numpy as np
 
 from bpstudio.ui.plots.buffers import Ema, Series
 from bpstudio.ui.plots.style import (
+    LEGEND_BRUSH,
     NodeColours,
     XSpan,
     make_plot,
@@ -28,7 +29,10 @@ class ParamCurvesPlot:
         self.widget = make_plot(title, left)
         item = self.widget.getPlotItem()
         item.setLogMode(y=True)
-        self.legend = item.addLegend(offset=(-5, 5), labelTextSize="7pt", colCount=2)
+        item.getAxis("left").enableAutoSIPrefix(False)  # "(x0.001)" on a log axis confuses
+        self.legend = item.addLegend(
+            offset=(-5, 5), labelTextSize="7pt", colCount=2, brush=LEGEND_BRUSH
+        )
         self.colours = colours
         self.cap = cap
         self.smoothing = smoothing  # EMA weight for noisy per-step values, None = raw
@@ -89,7 +93,8 @@ class ParamCurvesPlot:
         if not self._dirty:
             return False
         self._dirty = False
-        self.span.apply(self.widget)
+        ends = [float(v.view()[0][-1]) for v in self._series.values() if len(v)]
+        self.span.apply(self.widget, max(ends, default=None))
         if self._stale:
             for curve in self._curves.values():
                 self.widget.removeItem(curve)

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 
 pg.setConfigOptions(antialias=False, background="w", foreground="k")
 
+LEGEND_BRUSH = (255, 255, 255, 190)  # a legend over the curves leaves them readable
 RUN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
 
 
@@ -59,18 +60,25 @@ def streaming_curve(plot: pg.PlotWidget, **kwargs) -> pg.PlotDataItem:
 
 
 class XSpan:
-    """A fixed x range [0, epochs] for a run's plot: with the axis steady, pyqtgraph
-    keeps its painted axis instead of regenerating it (Python-heavy) on every update.
-    Set ``epochs``; ``apply(widget)`` inside the plot's refresh changes it only when new."""
+    """The x range of a run's plot: [0, span], span = epochs / 2^k, the smallest such
+    that still holds the data. It changes a few times per run (log2 of the epochs), so
+    between changes pyqtgraph keeps its painted axis instead of regenerating it (Python
+    work, on the GIL the worker needs) on every update; the curve fills half the width
+    or more. ``epochs`` None: the axis follows the data."""
 
     def __init__(self):
         self.epochs: float | None = None
         self._shown: float | None = None
 
-    def apply(self, widget) -> None:
-        if self.epochs is None or self.epochs == self._shown:
+    def apply(self, widget, x_max: float | None) -> None:
+        if self.epochs is None:
             return
-        self._shown = self.epochs
+        span = float(self.epochs)
+        while x_max is not None and span / 2 >= max(x_max, 1.0):
+            span /= 2
+        if span == self._shown:
+            return
+        self._shown = span
         vb = widget.getPlotItem().getViewBox()
         vb.enableAutoRange(x=False)
-        vb.setXRange(0, self.epochs, padding=0.02)
+        vb.setXRange(0, span, padding=0.02)

@@ -88,10 +88,11 @@ class TrainingPanel(QWidget):
         self.runs = RunList()
         self.runs.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
-        layout.addWidget(settings)
+        # what matters during a run first: controls, progress, a divergence; then settings
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.banner)
+        layout.addWidget(settings)
         layout.addWidget(QLabel("Runs (tick to overlay):"))
         layout.addWidget(self.runs, 1)
 
@@ -156,6 +157,7 @@ class TrainingPanel(QWidget):
         self.banner.hide()
         if self.plots is not None:
             self.plots.begin_run(trainer.config.epochs)
+            self.plots.set_live(True)
         per_batch = trainer.n_samples / max(1, trainer.n_batches)
         self.progress.begin(trainer.config.epochs, trainer.n_batches, per_batch, trainer.step)
         self.runs.set_runs(self.session.runs, live=self.run)
@@ -223,6 +225,8 @@ class TrainingPanel(QWidget):
         if done.reason == "finished":
             self.progress.bar.setValue(self.progress.bar.maximum())
         self.runs.set_runs(self.session.runs)
+        if self.plots is not None:
+            self.plots.set_live(False)
         self.run_finished.emit(run)
         if self._restart_pending:
             self._restart_pending = False
@@ -233,6 +237,8 @@ class TrainingPanel(QWidget):
         if self.run is not None:
             self.run.note = "failed"
         self.progress.end(f"failed: {exc}")
+        if self.plots is not None:
+            self.plots.set_live(False)
         self.runs.set_runs(self.session.runs)
         errors.report_exception(exc)
 
