@@ -196,7 +196,7 @@ class EvaluationView(QWidget):
         flat = x.ndim == 2
         feats = list(ds.feature_names or [])[:6] if flat else []
         if flat:
-            x = raw_features(x[:, : len(feats)], ds.transform)
+            x = raw_features(x, ds.transform)[:, : len(feats)]  # un-normalise every column
         head = ["row", "true", "predicted", "confidence", *feats]
         t.clear()
         t.setColumnCount(len(head))
