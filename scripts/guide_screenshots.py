@@ -153,7 +153,6 @@ def vanishing(window) -> None:
     window.viz.diagnosis.diagnose_now()
     wait(600)
     shoot(window, "guide-vanishing.png")
-    shoot(window.docks["trainingPlotsDock"], "guide-vanishing-plots.png")
 
 
 def dark(window) -> None:
