@@ -73,6 +73,7 @@ class DatasetPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         self.cancel = QPushButton("Cancel")
+        self.cancel.setToolTip("Stop loading; the project keeps its data settings")
         row = QHBoxLayout()
         row.addWidget(self.progress, 1)
         row.addWidget(self.cancel)

@@ -45,12 +45,14 @@ def _spin(lo: int, hi: int, tip: str) -> QSpinBox:
 
 
 class _PathRow(QWidget):
-    def __init__(self, button_text: str, on_browse):
+    def __init__(self, button_text: str, on_browse, tip: str):
         super().__init__()
         self.edit = QLineEdit()
         self.edit.setReadOnly(True)
         self.edit.setPlaceholderText("nothing chosen")
+        self.edit.setToolTip("Where the data is read from (you can also drop it on the window)")
         button = QPushButton(button_text)
+        button.setToolTip(tip)
         button.clicked.connect(lambda: on_browse())
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -104,7 +106,9 @@ class SourcePages(QStackedWidget):
 
     def _build_csv(self) -> None:
         form = self._page("csv")
-        self.csv_path = _PathRow("Open…", lambda: self.browse.emit("csv"))
+        self.csv_path = _PathRow(
+            "Open…", lambda: self.browse.emit("csv"), "Choose a CSV file: one row per sample"
+        )
         self.target = QComboBox()
         self.target.setToolTip("The column the network learns to predict")
         self.features = QListWidget()
@@ -118,7 +122,11 @@ class SourcePages(QStackedWidget):
 
     def _build_images(self) -> None:
         form = self._page("images")
-        self.img_path = _PathRow("Choose…", lambda: self.browse.emit("images"))
+        self.img_path = _PathRow(
+            "Choose…",
+            lambda: self.browse.emit("images"),
+            "Choose a folder with one sub-folder of images per class",
+        )
         self.height = _spin(0, 4096, "Height every image is resized to (0: the first image's)")
         self.width = _spin(0, 4096, "Width every image is resized to (0: the first image's)")
         self.height.setSpecialValueText("auto")
@@ -139,7 +147,9 @@ class SourcePages(QStackedWidget):
 
     def _build_npz(self) -> None:
         form = self._page("npz")
-        self.npz_path = _PathRow("Open…", lambda: self.browse.emit("npz"))
+        self.npz_path = _PathRow(
+            "Open…", lambda: self.browse.emit("npz"), "Choose an .npz file with arrays x and y"
+        )
         form.addRow("File", self.npz_path)
 
     # ------------------------------------------------------------------ API

@@ -164,7 +164,8 @@ def _stack_button(w, name: str) -> QAction:
 def shortcuts_table(window) -> list[tuple[str, str]]:
     """(action, keys) for the Help -> Keyboard Shortcuts dialog, plus the mouse gestures."""
     rows = []
-    for name, action in window.actions.items():
+    every = {**window.actions, **{f"train_{k}": a for k, a in window.train_actions.items()}}
+    for name, action in every.items():
         native = QKeySequence.SequenceFormat.NativeText
         keys = ", ".join(s.toString(native) for s in _unique(action.shortcuts()))
         text = name.capitalize() if name in ("undo", "redo") else action.text()

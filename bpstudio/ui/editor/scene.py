@@ -8,7 +8,7 @@ updates items to match, so undo and redo need no special case here.
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QLineF, QPointF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsScene
 
@@ -22,6 +22,7 @@ from bpstudio.ui.errors import guarded
 
 OP_MIME = "application/x-bpstudio-op"
 GRID = 10.0
+MIN_RECT = QRectF(-4000, -4000, 8000, 8000)
 
 
 class GraphScene(QGraphicsScene):
@@ -38,7 +39,7 @@ class GraphScene(QGraphicsScene):
         self.edges: dict[tuple[str, str], EdgeItem] = {}
         self._drag_line: QGraphicsLineItem | None = None
         self._drag_port: PortItem | None = None
-        self.setSceneRect(-4000, -4000, 8000, 8000)
+        self.setSceneRect(MIN_RECT)
         model.graphChanged.connect(self.sync)
         model.projectReplaced.connect(self._reset)
         self.selectionChanged.connect(self._selection_changed)
@@ -74,6 +75,9 @@ class GraphScene(QGraphicsScene):
                 self.edges[key] = EdgeItem(self.nodes[key[0]], self.nodes[key[1]])
                 self.addItem(self.edges[key])
             self.edges[key].set_shape(analysis.shapes.get(key[0]))
+        # room to scroll around whatever is drawn, however far nodes were moved
+        room = self.itemsBoundingRect().adjusted(-2000, -2000, 2000, 2000)
+        self.setSceneRect(room.united(MIN_RECT))
 
     def _drop_node(self, nid: str) -> None:
         item = self.nodes.pop(nid)
