@@ -84,6 +84,9 @@ class MainWindow(FileActions, QMainWindow):
         from bpstudio.ui.viz.install import install_viz
 
         install_viz(self)  # backprop views: step-through, diagnosis, boundary, evaluation
+        from bpstudio.ui.tools.install import install_tools
+
+        install_tools(self)  # gradient check, learning-rate finder, inference
 
     def add_dock(self, title: str, widget, area=Area.RightDockWidgetArea, object_name: str = ""):
         """Add ``widget`` in a dock (listed in View, its place saved); returns the dock."""

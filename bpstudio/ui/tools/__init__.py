@@ -1,0 +1,1 @@
+"""Tools on the current network: gradient check, learning-rate finder, inference."""
