@@ -58,8 +58,10 @@ class TrainingPlots(QWidget):
             (self.accuracy.refresh, (self.accuracy.widget,)),
             (self.grad_norms.refresh, (self.grad_norms.widget,)),
             (self.ratios.refresh, (self.ratios.widget,)),
-            (self.weights.refresh, (self.weights.current, self.weights.evolution)),
-            (self.grads.refresh, (self.grads.current, self.grads.evolution)),
+            (self.weights.refresh_bars, (self.weights.current,)),
+            (self.weights.refresh_heat, (self.weights.evolution,)),
+            (self.grads.refresh_bars, (self.grads.current,)),
+            (self.grads.refresh_heat, (self.grads.evolution,)),
         ]
         self._next_unit = 0
         for w in self._widgets():

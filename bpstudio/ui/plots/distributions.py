@@ -82,7 +82,7 @@ class DistributionView:
             brush=(31, 119, 180, 150),
             pen=pg.mkPen("#1f77b4"),
         )
-        self.evolution = make_plot(f"{what} distribution over training", what, "epoch")
+        self.evolution = make_plot(f"{what}s over training", what, "epoch")
         self.heat = pg.ImageItem(axisOrder="row-major")
         self.heat.setColorMap(pg.colormap.get("CET-L12"))
         self.evolution.addItem(self.heat)
@@ -90,50 +90,63 @@ class DistributionView:
         self.selected: str | None = None
         self._titled: str | None = None
         self.batches_per_epoch = 1
-        self._dirty = False
+        self._dirty: set = set()  # parts to redraw: "bars", "heat"
+        self._clear: set = set()  # parts to empty first (a new run)
 
     def add(self, step: int, hists: dict) -> None:
         self.store.add(step, hists)
         if self.selected is None and hists:
             self.selected = next(iter(hists))
-        self._dirty = True
+        self._dirty = {"bars", "heat"}
 
     def select(self, name: str | None) -> None:
         self.selected = name
-        self._dirty = True
+        self._dirty = {"bars", "heat"}
 
     def reset(self) -> None:
-        """A new run; the plot items are cleared at the next ``refresh``."""
+        """A new run; the plot items are cleared at their next refresh."""
         self.store.clear()
-        self._clear = True
-        self._dirty = True
-
-    _clear = False
+        self._clear = {"bars", "heat"}
+        self._dirty = {"bars", "heat"}
 
     def refresh(self) -> bool:
         """Redraw the bars and the heatmap; False when there was nothing new."""
-        if not self._dirty:
-            return False
-        self._dirty = False
+        bars = self.refresh_bars()
+        return self.refresh_heat() or bars
+
+    def _take(self, part: str):
+        """The latest snapshot when ``part`` needs drawing (clearing it first after a
+        reset); None when there is nothing to draw. Returns (changed, latest)."""
+        if part not in self._dirty:
+            return False, None
+        self._dirty.discard(part)
+        cleared = part in self._clear
+        if cleared:
+            self._clear.discard(part)
+            if part == "bars":
+                self.bars.setData([], [])
+            else:
+                self.heat.clear()
         latest = self.store.latest(self.selected) if self.selected else None
-        end = latest[0] / self.batches_per_epoch if latest else None
-        self.span.apply(self.evolution, end)
-        if self._clear:
-            self._clear = False
-            self.bars.setData([], [])
-            self.heat.clear()
-            if self.store.latest(self.selected) is None:
-                return True
-        latest = self.store.latest(self.selected) if self.selected else None
+        return cleared or latest is not None, latest
+
+    def refresh_bars(self) -> bool:
+        changed, latest = self._take("bars")
         if latest is None:
-            return False
+            return changed
         _step, counts, edges = latest
         self.bars.setData(edges, counts)
         if self._titled != self.selected:  # a new title re-lays the plot out: only on change
             self._titled = self.selected
             item = self.current.getPlotItem()
             item.setTitle(f"{self.selected}: {self.what}s now", size="9pt")
-            self.evolution.getPlotItem().setTitle(f"{self.what}s over training", size="9pt")
+        return True
+
+    def refresh_heat(self) -> bool:
+        changed, latest = self._take("heat")
+        if latest is None:
+            return changed
+        self.span.apply(self.evolution, latest[0] / self.batches_per_epoch)
         self._draw_heatmap()
         return True
 
