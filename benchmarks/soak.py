@@ -35,6 +35,7 @@ class Sample:
     epochs: int  # epoch records kept by the run
     steps: int
     samples_per_s: float
+    per_cpu_s: float  # samples per second of this process's CPU time: steadier when shared
 
 
 def rss_mb() -> float:
@@ -55,6 +56,7 @@ class Reporter:
         self.per_step = samples_per_step
         self.every = every
         self.start = self.last_t = time.perf_counter()
+        self.last_cpu = time.process_time()
         self.last_steps = 0
         self.samples: list[Sample] = []
 
@@ -63,16 +65,19 @@ class Reporter:
 
     def report(self, steps: int, history: int, epochs: int) -> None:
         now = time.perf_counter()
-        rate = (steps - self.last_steps) * self.per_step / max(now - self.last_t, 1e-9)
+        cpu = time.process_time()
+        done = (steps - self.last_steps) * self.per_step
+        rate = done / max(now - self.last_t, 1e-9)
+        per_cpu = done / max(cpu - self.last_cpu, 1e-9)
         gc.collect()
         s = Sample((now - self.start) / 60, rss_mb(), sys.getallocatedblocks(), history,
-                   epochs, steps, rate)  # fmt: skip
+                   epochs, steps, rate, per_cpu)  # fmt: skip
         self.samples.append(s)
-        self.last_t, self.last_steps = now, steps
+        self.last_t, self.last_steps, self.last_cpu = now, steps, cpu
         print(
             f"{s.minute:6.1f} min  RSS {s.rss_mb:8.1f} MB  blocks {s.blocks:>9,}  "
             f"history {s.history:>6,}  epochs {s.epochs:>7,}  steps {s.steps:>10,}  "
-            f"{s.samples_per_s:>8,.0f} samples/s",
+            f"{s.samples_per_s:>8,.0f} samples/s  {s.per_cpu_s:>8,.0f} per CPU-s",
             flush=True,
         )
 
@@ -81,19 +86,22 @@ class Reporter:
             print("too short for a summary: run at least two intervals")
             return
         warm, last = self.samples[0], self.samples[-1]
-        rates = [s.samples_per_s for s in self.samples]
-        mean = statistics.fmean(rates)
         print(
             f"\nmemory: RSS {warm.rss_mb:.1f} MB after the first interval, {last.rss_mb:.1f} MB "
             f"at the end ({last.rss_mb - warm.rss_mb:+.1f} MB); Python blocks "
             f"{warm.blocks:,} -> {last.blocks:,} ({last.blocks - warm.blocks:+,}); history "
             f"{last.history:,} points, {last.epochs:,} epoch records"
         )
-        print(
-            f"throughput: mean {mean:,.0f} samples/s, min {min(rates):,.0f}, max "
-            f"{max(rates):,.0f} (spread {100 * (max(rates) - min(rates)) / mean:.0f}% of the "
-            f"mean); first {rates[0]:,.0f}, last {rates[-1]:,.0f}; {last.steps:,} steps"
-        )
+        for label, key in (("wall", "samples_per_s"), ("CPU", "per_cpu_s")):
+            rates = [getattr(s, key) for s in self.samples]
+            mean = statistics.fmean(rates)
+            print(
+                f"throughput per {label} second: mean {mean:,.0f} samples, min "
+                f"{min(rates):,.0f}, max {max(rates):,.0f} (spread "
+                f"{100 * (max(rates) - min(rates)) / mean:.0f}% of the mean); first "
+                f"{rates[0]:,.0f}, last {rates[-1]:,.0f}"
+            )
+        print(f"{last.steps:,} steps in {last.minute:.1f} min")
 
 
 def open_session(example: str):
