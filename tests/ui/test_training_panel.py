@@ -53,7 +53,7 @@ def test_short_run_fills_plots_and_history(qtbot, panel):
     panel.plots.refresh()
     assert len(panel.plots.loss.smooth.getData()[0]) == 45
     assert len(panel.plots.loss.epoch_val.getData()[0]) == 3
-    assert "finished" in panel.progress.line.text()
+    assert "finished" in panel.progress.line.text() and panel.progress.bar.value() == 100
     assert panel.actions["start"].text() == "Start" and panel.actions["reset"].isEnabled()
 
 
@@ -170,3 +170,15 @@ def test_two_runs_overlay(qtbot, panel):
     assert len(panel.plots.loss._overlays) == 4
     x, y = panel.plots.loss._overlays[0].getData()
     assert len(x) == 45 and all(math.isfinite(v) for v in y)
+
+
+def test_progress_formats_and_rate():
+    from bpstudio.ui.training.progress import RateMeter, format_eta
+
+    assert (
+        format_eta(42) == "0:42" and format_eta(725) == "12:05" and format_eta(10930) == "3:02:10"
+    )
+    meter = RateMeter(window=2.0)
+    for i in range(11):
+        meter.update(step=100 * i, now=0.1 * i)
+    assert abs(meter.rate - 1000) < 1e-6

@@ -223,7 +223,7 @@ class TrainingPanel(QWidget):
         text = f"{done.reason}: {done.epochs_done} epochs, {done.steps} steps, {done.seconds:.1f} s"
         self.progress.end(text)
         if done.reason == "finished":
-            self.progress.bar.setValue(self.progress.bar.maximum())
+            self.progress.bar.set_fraction(1.0)
         self.runs.set_runs(self.session.runs)
         if self.plots is not None:
             self.plots.set_live(False)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import time
 from collections import deque
 
-from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 
 def format_eta(seconds: float) -> str:
@@ -42,15 +44,49 @@ class RateMeter:
         return self.rate
 
 
+class Bar(QWidget):
+    """A progress bar that repaints asynchronously. QProgressBar.setValue repaints at
+    once, and a synchronous repaint also paints whatever else in the window is waiting
+    (the graph canvas, the plots): a stall of the GUI thread on every update."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.fraction = 0.0
+        self.setMinimumHeight(20)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def set_fraction(self, f: float) -> None:
+        f = min(1.0, max(0.0, f))
+        if int(f * 1000) != int(self.fraction * 1000):
+            self.fraction = f
+            self.update()
+
+    def value(self) -> int:
+        """Percent done (what the bar shows)."""
+        return int(100 * self.fraction)
+
+    def paintEvent(self, _event):
+        p = QPainter(self)
+        r = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        pal = self.palette()
+        p.setPen(pal.mid().color())
+        p.setBrush(pal.base())
+        p.drawRoundedRect(r, 3, 3)
+        done = QRectF(r.left(), r.top(), r.width() * self.fraction, r.height())
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor("#3b82f6"))
+        p.drawRoundedRect(done, 3, 3)
+        p.setPen(pal.text().color())
+        p.drawText(r, Qt.AlignmentFlag.AlignCenter, f"{self.value()}%")
+        p.end()
+
+
 class ProgressView(QWidget):
     """``begin(epochs, batches, samples_per_batch)``, then ``show_step``; ``end(text)``."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 100)  # percent: QProgressBar repaints synchronously per change
-        self.bar.setValue(0)
-        self.bar.setTextVisible(True)
+        self.bar = Bar()
         self.line = QLabel("not started")
         # the line's length changes 20 times a second: it must never resize the layout
         # (that repaints every dock of the window)
@@ -70,16 +106,14 @@ class ProgressView(QWidget):
         self._first_step = first_step
         self.meter.reset()
         self.meter.update(first_step)
-        self.bar.setValue(0)
+        self.bar.set_fraction(0.0)
         self.line.setText(f"epoch 1/{self.epochs} · starting")
 
     def show_step(self, last) -> None:
         """``last``: the newest StepEvent of a packet."""
         done = last.epoch * self.batches + last.batch + 1
         total = self.epochs * self.batches
-        percent = int(100 * done / total)
-        if percent != self.bar.value():
-            self.bar.setValue(percent)
+        self.bar.set_fraction(done / total)
         rate = self.meter.update(last.step)
         eta = format_eta((total - done) / rate) if rate > 0 else "…"
         self.line.setText(
