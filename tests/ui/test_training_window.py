@@ -40,7 +40,7 @@ def test_f5_starts_and_pauses_from_the_window(qtbot, window):
     QTest.keyClick(window, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: panel.runner.state == "paused", timeout=5000)
     window.scene.select_ids(["fc2"])
-    qtbot.wait(50)
+    window.training_plots.refresh()
     curves = window.training_plots.grad_norms._curves
     assert curves["fc2.weight"].opts["pen"].widthF() > curves["fc1.weight"].opts["pen"].widthF()
 

@@ -1,11 +1,11 @@
 """All training plots in one widget, fed by the runner's packets, repainted by a timer.
 
-Packets only append to buffers (cheap). A timer (at most ~30 Hz) repaints one plot with
-new data per tick, round robin, synchronously, and times it: the next tick waits so that
-painting takes at most ``PAINT_SHARE`` of the GUI thread. Painting is the costly part
-(pyqtgraph paints in Python, ~10 ms per plot, holding the GIL the training worker
-needs), so this bounds both the slowdown of training and the longest GUI stall (one
-plot, never all of them at once).
+Packets only append to buffers (cheap). A timer (at most ~30 Hz) passes one plot with
+new data per tick to Qt for repainting, round robin; the plots time their own paints,
+and the next tick waits so that painting takes at most ``PAINT_SHARE`` of the GUI
+thread. Painting is the costly part (pyqtgraph paints in Python, ~10 ms per plot,
+holding the GIL the training worker needs), so this bounds both the slowdown of
+training and the GUI's stalls (one plot at a time, never all of them at once).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from bpstudio.ui.plots.distributions import DistributionView
 from bpstudio.ui.plots.metrics import MetricPlot, smoothed
 from bpstudio.ui.plots.params import ParamCurvesPlot
-from bpstudio.ui.plots.style import NodeColours, node_of
+from bpstudio.ui.plots.style import PAINT_CLOCK, NodeColours, node_of
 
 REPAINT_MS = 33  # fastest repaint tick
 PAINT_SHARE = 0.12  # most of the GUI thread's time the plots may spend painting
@@ -178,20 +178,22 @@ class TrainingPlots(QWidget):
             update()
 
     def _tick(self) -> None:
-        """Repaint the next plot that has new data, then wait in proportion to its cost."""
-        cost = 0.0
+        """Hand the next plot that has new data to Qt for repainting, then wait in
+        proportion to what painting cost since the last tick."""
+        t0 = time.thread_time()
         if self.isVisible():  # a hidden dock paints nothing; its buffers keep filling
-            # CPU time of this thread, not wall time: waiting for the GIL while the worker
-            # holds it costs the worker nothing, so it must not slow the plots down
-            t0 = time.thread_time()
             for _ in range(len(self._units)):
                 update, widgets = self._units[self._next_unit]
                 self._next_unit = (self._next_unit + 1) % len(self._units)
                 if update():
                     for w in widgets:
-                        w.viewport().repaint()
+                        # asynchronous: repaint() would also paint, at once, everything
+                        # else waiting in the window (Qt syncs the whole backing store)
+                        w.viewport().update()
                     break
-            cost = time.thread_time() - t0
+        # CPU time of this thread, not wall time: waiting for the GIL while the worker
+        # holds it costs the worker nothing, so it must not slow the plots down
+        cost = time.thread_time() - t0 + PAINT_CLOCK.take()
         wait = cost * (1 - PAINT_SHARE) / PAINT_SHARE
         self.timer.start(min(max(REPAINT_MS, int(wait * 1000)), SLOWEST_MS))
 

@@ -78,7 +78,8 @@ class ParamCurvesPlot:
 
     def highlight_node(self, node_id: str | None) -> None:
         """Emphasise ``node_id``'s curves (None: all normal)."""
-        if node_id is not None and not any(node_of(n) == node_id for n in self._curves):
+        known = set(self._series) | set(self._curves)
+        if node_id is not None and not any(node_of(n) == node_id for n in known):
             node_id = None  # a node without parameters (ReLU): nothing to single out
         self._highlight = node_id
         for name, curve in self._curves.items():

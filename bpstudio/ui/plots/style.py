@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
@@ -37,10 +39,36 @@ def param_pen(colour, param: str, emphasis: str = "normal"):
     return pg.mkPen(c, width=width, style=style)
 
 
+class PaintClock:
+    """CPU time the plots spent painting, for the repaint timer's budget."""
+
+    def __init__(self):
+        self.spent = 0.0
+
+    def take(self) -> float:
+        spent, self.spent = self.spent, 0.0
+        return spent
+
+
+PAINT_CLOCK = PaintClock()
+
+
+class TimedPlotWidget(pg.PlotWidget):
+    """A PlotWidget that adds the CPU time of each of its paints to ``PAINT_CLOCK``
+    (thread time: waiting for the GIL is not painting)."""
+
+    def paintEvent(self, event):
+        t0 = time.thread_time()
+        try:
+            super().paintEvent(event)
+        finally:
+            PAINT_CLOCK.spent += time.thread_time() - t0
+
+
 def make_plot(title: str, left: str, bottom: str = "epoch") -> pg.PlotWidget:
     """A PlotWidget set up for streaming data: downsampled, clipped to view. No grid:
     its translucent lines doubled the cost of painting a plot."""
-    w = pg.PlotWidget()
+    w = TimedPlotWidget()
     item = w.getPlotItem()
     item.setTitle(title, size="9pt")
     item.setLabel("left", left)
