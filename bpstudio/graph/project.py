@@ -7,16 +7,15 @@ takes its default. Writing is atomic: a crash or full disk mid-save leaves the o
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bpstudio.errors import GraphError, ProjectError
+from bpstudio.fsutil import atomic_write_text
 from bpstudio.graph.document import Graph, json_kind
 
 FORMAT = "bpstudio-project"
@@ -233,46 +232,4 @@ def _rebased_data(project: Project, new_path: Path) -> dict:
 
 def _atomic_write(path: Path, text: str) -> None:
     """Temp file in the same folder, fsync, os.replace, fsync the folder."""
-    folder = path.parent
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as e:
-        raise ProjectError(f"{path}: cannot save: {e.strerror or e}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        # mkstemp makes the file private (0600); keep the old file's mode instead.
-        os.chmod(tmp, _mode_of(path))
-        os.replace(tmp, path)
-    except OSError as e:
-        _remove_quietly(tmp)
-        raise ProjectError(f"{path}: cannot save: {e.strerror or e}") from None
-    except BaseException:
-        _remove_quietly(tmp)
-        raise
-    _fsync_dir(folder)
-
-
-def _mode_of(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        return 0o644
-
-
-def _remove_quietly(p: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(p)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable; not possible (nor needed) on Windows."""
-    if os.name == "nt":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    atomic_write_text(path, text, ProjectError)

@@ -157,7 +157,7 @@ def test_atomic_save_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(ProjectError, match="cannot save: No space left on device"):
+    with pytest.raises(ProjectError, match=r"cannot write \(No space left on device\)"):
         save_project(p, path)
     assert path.read_text() == old
     assert sorted(x.name for x in tmp_path.iterdir()) == ["p.bpstudio"]  # no temp left
@@ -182,7 +182,7 @@ def test_save_refuses_nan(tmp_path):
 
 
 def test_save_into_missing_folder(tmp_path):
-    with pytest.raises(ProjectError, match="cannot save"):
+    with pytest.raises(ProjectError, match="cannot write"):
         save_project(Project(iris()), tmp_path / "no" / "x.bpstudio")
 
 
