@@ -53,14 +53,19 @@ class TrainingPlots(QWidget):
         self.batches_per_epoch = 1
         self._overlaid: list = []
         self._build()
+        loss = (self.loss.refresh, (self.loss.widget,))
+        # round robin; the loss, what a person watches most, comes every third tick
         self._units = [
-            (self.loss.refresh, (self.loss.widget,)),
+            loss,
             (self.accuracy.refresh, (self.accuracy.widget,)),
-            (self.grad_norms.refresh, (self.grad_norms.widget,)),
-            (self.ratios.refresh, (self.ratios.widget,)),
             (self.weights.refresh_bars, (self.weights.current,)),
+            loss,
+            (self.grad_norms.refresh, (self.grad_norms.widget,)),
             (self.weights.refresh_heat, (self.weights.evolution,)),
+            loss,
+            (self.ratios.refresh, (self.ratios.widget,)),
             (self.grads.refresh_bars, (self.grads.current,)),
+            loss,
             (self.grads.refresh_heat, (self.grads.evolution,)),
         ]
         self._next_unit = 0
@@ -169,7 +174,7 @@ class TrainingPlots(QWidget):
         if name:
             self.weights.select(name)
             self.grads.select(name)
-            self._next_unit = 4  # what the person just chose is repainted first
+            self._next_unit = 2  # what the person just chose is repainted first
             self.timer.start(0)
 
     def refresh(self) -> None:
@@ -198,7 +203,7 @@ class TrainingPlots(QWidget):
         self.timer.start(min(max(REPAINT_MS, int(wait * 1000)), SLOWEST_MS))
 
     def _widgets(self) -> list:
-        return [w for _update, widgets in self._units for w in widgets]
+        return list({id(w): w for _u, widgets in self._units for w in widgets}.values())
 
     def set_live(self, on: bool) -> None:
         """During a run the plots repaint only from the timer: a scene change would
