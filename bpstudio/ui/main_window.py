@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QScrollArea
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QScrollArea,
+)
 
 from bpstudio.ui import menus
 from bpstudio.ui.editor import GraphScene, GraphView
@@ -89,10 +96,14 @@ class MainWindow(FileActions, QMainWindow):
         install_tools(self)  # gradient check, learning-rate finder, inference
 
     def add_dock(self, title: str, widget, area=Area.RightDockWidgetArea, object_name: str = ""):
-        """Add ``widget`` in a dock (listed in View, its place saved); returns the dock."""
+        """Add ``widget`` in a dock (listed in View, its place saved); returns the dock.
+
+        The widget scrolls inside its dock when the dock is smaller than it needs, so
+        no panel's minimum size can make the window taller than the screen."""
         dock = QDockWidget(title, self)
         dock.setObjectName(object_name or f"{title.replace(' ', '')}Dock")
-        dock.setWidget(widget)
+        scrolls = isinstance(widget, QAbstractScrollArea)
+        dock.setWidget(widget if scrolls else _scrolling(widget, horizontal=True))
         self.addDockWidget(area, dock)
         self.docks[dock.objectName()] = dock
         self.view_docks_menu.addAction(dock.toggleViewAction())
@@ -242,10 +253,13 @@ class MainWindow(FileActions, QMainWindow):
                 self.dataset_panel.open_path(path)
 
 
-def _scrolling(widget) -> QScrollArea:
+def _scrolling(widget, horizontal: bool = False) -> QScrollArea:
+    """``widget`` in a frameless scroll area that resizes it (text panels wrap their
+    lines instead of scrolling sideways)."""
     area = QScrollArea()
     area.setWidget(widget)
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    if not horizontal:
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     return area
