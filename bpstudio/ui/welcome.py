@@ -41,7 +41,7 @@ class WelcomePanel(QFrame):
 
     def __init__(self, window):
         super().__init__()
-        self.window = window
+        self.main = window  # not self.window: that would hide QWidget.window()
         self.setObjectName("welcomePanel")
         self.intro, self.steps = _label(), _label()
         self.steps.setText(STEPS)
@@ -79,26 +79,26 @@ class WelcomePanel(QFrame):
 
     def refresh(self) -> None:
         """Fill in the project's name and the key that starts training."""
-        start = getattr(self.window, "train_actions", {}).get("start")
+        start = getattr(self.main, "train_actions", {}).get("start")
         keys = start.shortcut().toString() if start is not None else ""
         train = f"Start ({keys})" if keys else "Start in the Training panel"
-        name = self.window.project_display_name()
+        name = self.main.project_display_name()
         self.intro.setText(INTRO.format(name=name, train=train))
 
     def dismiss(self) -> None:
         QSettings().setValue(SETTING, True)
-        dock = self.window.docks.get(DOCK)
+        dock = self.main.docks.get(DOCK)
         if dock is not None:
             dock.hide()
-        self.window.statusBar().showMessage("Welcome hidden: Help > Welcome shows it again", 5000)
+        self.main.statusBar().showMessage("Welcome hidden: Help > Welcome shows it again", 5000)
 
     def _open_gallery(self) -> None:
-        action = self.window.actions.get("open_example")
+        action = self.main.actions.get("open_example")
         if action is not None:
             action.trigger()
 
     def _show_steps(self) -> None:
-        dock = self.window.docks.get("backpropStepsDock")
+        dock = self.main.docks.get("backpropStepsDock")
         if dock is not None:
             dock.show()
             dock.raise_()
