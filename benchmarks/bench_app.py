@@ -196,13 +196,23 @@ def main(argv=None) -> int:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--window", action="store_true", default=True)
     group.add_argument("--panel", action="store_true")
+    p.add_argument(
+        "--no-viz",
+        action="store_true",
+        help="main window without the backprop views (to see what they cost)",
+    )
     args = p.parse_args(argv)
     from bpstudio.ui.app import make_app
 
     app = make_app()
     whole = not args.panel
+    if args.no_viz:
+        import bpstudio.ui.viz.install as viz
+
+        viz.install_viz = lambda window: None
     print(
-        f"{args.example}, {args.epochs} epochs, {'main window' if whole else 'panel+plots'}, "
+        f"{args.example}, {args.epochs} epochs, "
+        f"{'panel+plots' if not whole else 'main window' + (' without viz' * args.no_viz)}, "
         f"{os.cpu_count()} cores, {args.repeats} pairs"
     )
     headless(args.example, max(1, args.epochs // 10), 1)  # warm-up, not timed
