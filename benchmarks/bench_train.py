@@ -159,7 +159,7 @@ def run_startup(repeats: int) -> dict:
 
 PEAK_SNIPPET = (
     "import sys, threadpoolctl; sys.path.insert(0, sys.argv[1]); from _measure import "
-    "matmul_peak\nwith threadpoolctl.threadpool_limits(1):\n  p = matmul_peak()\n"
+    "matmul_peak\nwith threadpoolctl.threadpool_limits(1):\n  p = matmul_peak(repeats=40)\n"
     "print(threadpoolctl.threadpool_info()[0].get('architecture'), p)"
 )
 
