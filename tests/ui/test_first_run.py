@@ -194,3 +194,13 @@ def test_status_bar_says_what_just_happened(qtbot, isolated_settings, tmp_path):
         qtbot.waitUntil(lambda: bar.currentMessage().startswith("Training ended"), timeout=30000)
         assert "2 epochs, validation loss" in bar.currentMessage()
     _close(window)
+
+
+def test_the_canvas_and_its_legend_stay_light_in_the_dark_theme(qtbot, isolated_settings, tmp_path):
+    window = _window(qtbot, tmp_path)
+    window.actions["theme_dark"].trigger()
+    for widget in (window.view, *window.view.findChildren(QAbstractButton)):
+        text = widget.palette().color(QPalette.ColorRole.WindowText)
+        assert text.lightness() < 100  # dark text, as on the light canvas
+    window.actions["theme_system"].trigger()
+    _close(window)
