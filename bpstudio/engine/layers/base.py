@@ -116,7 +116,8 @@ def pair(layer: str, name: str, value, minimum: int = 1) -> tuple[int, int]:
     return v, v
 
 
-def need_rank(layer: str, shape: tuple, ranks: tuple[int, ...], what: str) -> None:
+def need_rank(layer: str, shape: tuple, ranks: tuple[int, ...], what: str, hint: str = "") -> None:
     """ShapeError unless the per-sample ``shape`` has one of ``ranks`` dimensions."""
     if len(shape) not in ranks:
-        raise ShapeError(f"{layer} needs {what} input, got shape {list(shape)}")
+        tail = f": {hint}" if hint else ""
+        raise ShapeError(f"{layer} needs {what} input, got shape {list(shape)}{tail}")

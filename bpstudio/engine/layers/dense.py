@@ -21,7 +21,7 @@ class Dense(Layer):
 
     def output_shape(self, in_shapes):
         self._check_arity(in_shapes)
-        need_rank("Dense", in_shapes[0], (1,), "a flat (features) input; add Flatten before it")
+        need_rank("Dense", in_shapes[0], (1,), "a flat (features)", "add Flatten before it")
         return (self.units,)
 
     def _init_params(self, in_shapes, rng):
