@@ -14,8 +14,7 @@ import numpy as np
 
 from bpstudio.errors import DataError
 
-from . import images, npz, tabular
-from .csv import read_table
+from . import images, npz
 from .dataset import Features
 from .normalize import apply_normalizer
 from .oneline import one_line, one_line_errors
@@ -60,6 +59,9 @@ def _y(raw: np.ndarray | None, transform: dict) -> np.ndarray | None:
 
 
 def _csv(spec: dict, transform: dict, path: Path) -> Features:
+    from . import tabular  # pandas only when a CSV is read (start-up time)
+    from .csv import read_table
+
     df, messages = read_table(path, spec)
     columns = transform.get("columns") or [
         {"name": n, "kind": "numeric", "fill": None} for n in transform.get("feature_names", [])

@@ -15,9 +15,7 @@ import numpy as np
 
 from bpstudio.errors import DataError
 
-from . import images, npz, synthetic, tabular
-from .csv import read_table
-from .fit import fit_encode
+from . import images, npz, synthetic
 
 
 @dataclass
@@ -47,6 +45,11 @@ def resolve(spec: dict, base_dir: Path) -> Path:
 
 
 def raw_csv(spec: dict, base_dir: Path, task, progress, cancel) -> Raw:
+    # pandas is imported only when a CSV is read: it costs ~0.5 s of start-up.
+    from . import tabular
+    from .csv import read_table
+    from .fit import fit_encode
+
     path = resolve(spec, base_dir)
     df, messages = read_table(path, spec)
     target, features = _columns(path, list(df.columns), spec)
