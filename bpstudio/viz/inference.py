@@ -11,10 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from bpstudio.data.normalize import apply_normalizer
-from bpstudio.data.tabular import encode_columns
 from bpstudio.errors import DataError
 from bpstudio.viz.boundary import output_probabilities
 from bpstudio.viz.evaluation import raw_features
@@ -65,6 +63,10 @@ def encode_values(values: dict, transform: dict) -> np.ndarray:
     for f in fields:
         v = values.get(f.name, "")
         row[f.name] = [np.nan if str(v).strip() == "" else v]
+    import pandas as pd  # only when a value is typed: pandas costs ~0.5 s of start-up
+
+    from bpstudio.data.tabular import encode_columns
+
     x, problems = encode_columns(pd.DataFrame(row, dtype=object), columns)
     for key, (_mask, what) in problems.items():
         name = key.removeprefix("unknown:")
