@@ -293,8 +293,10 @@ class TrainingRunner(QObject):
             for key, value in flags.items():
                 setattr(c, key, value)
             c.cond.notify_all()
-        if "paused" in flags and not c.stop:
-            self._set_state("paused" if flags["paused"] else "running")
+        # "paused" is announced by the worker once it waits between batches (a slot may
+        # then read the weights); "running" can be shown at once
+        if flags.get("paused") is False and not c.stop:
+            self._set_state("running")
 
     def _set_state(self, state: str) -> None:
         if self._worker is None and state != "idle":
