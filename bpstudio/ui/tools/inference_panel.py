@@ -104,6 +104,7 @@ class InferencePanel(QWidget):
     def attach_runner(self, runner) -> None:
         self.runner = runner
         runner.state_changed.connect(self._training_state)
+        runner.packet.connect(self._packet)
 
     @property
     def training(self) -> bool:
@@ -238,6 +239,12 @@ class InferencePanel(QWidget):
 
     def _training_state(self, state: str) -> None:
         if state in ("idle", "paused"):
+            self.refresh_weights()
+
+    def _packet(self, _packet) -> None:
+        """ "paused" is shown as soon as asked; the batch then in flight still updates
+        the weights, and its packet arrives once the worker has really paused."""
+        if self.runner is not None and self.runner.state == "paused":
             self.refresh_weights()
 
     # --------------------------------------------------------------- showing
