@@ -199,12 +199,17 @@ def machine() -> str:
     )
 
 
+def num(value: float, spec: str, unit: str = "") -> str:
+    """``value`` formatted, or '-' where it is missing (no PyTorch: NaN)."""
+    return "-" if math.isnan(value) else f"{value:{spec}}{unit}"
+
+
 def print_speed(results: dict, args) -> None:
     print("\n## Epoch time, engine (Trainer, no stats) vs PyTorch, medians\n")
     print(
         "| case | threads | engine samples/s | torch samples/s | engine/torch time (wall) | "
         "(CPU) | engine GFLOP/s per CPU-second (% of 1-thread peak) | torch GFLOP/s per "
-        "CPU-second | 1-thread matmul peak GFLOP/s |"
+        "CPU-second | 1-thread matmul peak GFLOP/s per CPU-second |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for key, res in results.items():
@@ -219,8 +224,9 @@ def print_speed(results: dict, args) -> None:
             ce, ct = median(eng["cpu"]), median(tor["cpu"])
             print(
                 f"| {case.name} b{case.batch}, {n:,} samples | {threads} | {n / te:,.0f} | "
-                f"{n / tt:,.0f} | {te / tt:.2f}x | {ce / ct:.2f}x | "
-                f"{gflop / ce:.1f} ({100 * gflop / ce / peak:.0f}%) | {gflop / ct:.1f} | "
+                f"{num(n / tt, ',.0f')} | {num(te / tt, '.2f', 'x')} | "
+                f"{num(ce / ct, '.2f', 'x')} | "
+                f"{gflop / ce:.1f} ({100 * gflop / ce / peak:.0f}%) | {num(gflop / ct, '.1f')} | "
                 f"{peak:.0f} |"
             )
     print()
@@ -266,9 +272,9 @@ def print_processes(results: dict) -> None:
         e, t = res["engine"], res.get("torch", {"wall": [], "cpu": [], "train": []})
         ew, ec, tw, tc = (median(v) for v in (e["wall"], e["cpu"], t["wall"], t["cpu"]))
         print(
-            f"| {CASES[key].name} | {ew:.2f} ({ec:.2f}) | {tw:.2f} ({tc:.2f}) | "
-            f"{ew / tw:.2f}x | {ec / tc:.2f}x | "
-            f"{median(e['train']):.2f} / {median(t['train']):.2f} |"
+            f"| {CASES[key].name} | {ew:.2f} ({ec:.2f}) | {num(tw, '.2f')} ({num(tc, '.2f')}) | "
+            f"{num(ew / tw, '.2f', 'x')} | {num(ec / tc, '.2f', 'x')} | "
+            f"{median(e['train']):.2f} / {num(median(t['train']), '.2f')} |"
         )
         if res["error"]:
             print(f"\n(failed: {res['error']})\n")
@@ -282,7 +288,7 @@ def print_startup(startup: dict, coretypes: dict) -> None:
             print(f"| `{name}` | {v[0]:.3f} | {v[1]:.3f} |")
         else:
             print(f"| `{name}` | failed: {v} | |")
-    print("\n## NumPy float32 matmul peak, 1 thread, by OpenBLAS kernel\n")
+    print("\n## NumPy float32 matmul peak, 1 thread, per CPU-second, by OpenBLAS kernel\n")
     print("| setting | kernel | GFLOP/s |\n|---|---|---|")
     for label, (arch, peak) in coretypes.items():
         print(f"| {label} | {arch} | {peak:.0f} |")
