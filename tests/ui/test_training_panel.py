@@ -130,6 +130,11 @@ def test_graph_edit_mid_run_offers_restart(qtbot, panel):
     panel.actions["start"].trigger()
     qtbot.waitUntil(lambda: len(panel.run.steps) > 5, timeout=10000)
     first = panel.run
+    panel.ask_restart = lambda: pytest.fail("moving a node is no change to the network")
+    panel.session.project.graph.nodes["fc1"].pos = (300.0, 40.0)
+    panel.on_graph_changed()
+    assert panel.runner.state == "running"
+    panel.ask_restart = lambda: True
     panel.session.project.graph.nodes["fc1"].params["units"] = 8
     panel.on_graph_changed()
     qtbot.waitUntil(lambda: panel.run is not first and len(panel.run.steps) > 5, timeout=10000)

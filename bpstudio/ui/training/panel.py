@@ -9,6 +9,8 @@ restart with the new network instead of editing a model the worker is training.
 
 from __future__ import annotations
 
+import json
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -45,6 +47,7 @@ class TrainingPanel(QWidget):
         self.run = None  # the session.Run being recorded
         self._restart_pending = False
         self._graph_ack = False  # "keep training the old network" was chosen this run
+        self._trained_graph = ""  # the structure the running network was built from
         self._make_actions()
         self._build()
         self._connect()
@@ -154,6 +157,7 @@ class TrainingPanel(QWidget):
         self.run = self.session.new_run()
         self.run.batches_per_epoch = trainer.n_batches  # to draw it against epochs later
         self._graph_ack = False
+        self._trained_graph = self._structure()
         self.banner.hide()
         if self.plots is not None:
             self.plots.begin_run(trainer.config.epochs)
@@ -247,6 +251,8 @@ class TrainingPanel(QWidget):
         """The main window calls this after every graph edit."""
         if not self.runner.active or self._graph_ack or self._restart_pending:
             return
+        if self._structure() == self._trained_graph:
+            return  # a node moved on the canvas: the network is the same
         was_running = self.runner.state == "running"
         self.runner.pause()
         if self.ask_restart():
@@ -256,6 +262,12 @@ class TrainingPanel(QWidget):
             self._graph_ack = True
             if was_running:
                 self.runner.resume()
+
+    def _structure(self) -> str:
+        """What the network is made of: nodes (without their canvas positions), edges."""
+        d = self.session.project.graph.to_dict()
+        nodes = [{k: v for k, v in n.items() if k != "pos"} for n in d["nodes"]]
+        return json.dumps([nodes, d["edges"]], sort_keys=True)
 
     def ask_restart(self) -> bool:
         """True to restart with the edited network (tests replace this)."""
