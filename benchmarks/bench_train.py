@@ -230,6 +230,7 @@ def print_speed(results: dict, args) -> None:
                 f"{peak:.0f} |"
             )
     print()
+    print_collapse(results)
     for key, res in results.items():
         if res["loss_diff"] is not None:
             ours, theirs = res["losses"]
@@ -243,6 +244,22 @@ def print_speed(results: dict, args) -> None:
             for threads, t in res["threads"].items():
                 raw = ", ".join(f"{m} {spread(v['wall'])}" for m, v in t["times"].items())
                 print(f"  wall s, median (min-max): {key}, {threads} threads: {raw}")
+
+
+def print_collapse(results: dict) -> None:
+    """Say so where more BLAS threads made an epoch much slower (a busy core)."""
+    for key, res in results.items():
+        walls = {t: r["times"]["trainer"]["wall"] for t, r in res["threads"].items()}
+        if 1 not in walls:
+            continue
+        for threads, w in walls.items():
+            slower = median(w) / median(walls[1])
+            if threads > 1 and slower > 2:
+                print(
+                    f"Note: {CASES[key].name} with {threads} threads took {slower:.0f}x the "
+                    f"1-thread epoch time: its BLAS threads wait for a core another process "
+                    f"holds (os.getloadavg() now: {os.getloadavg()[0]:.1f})."
+                )
 
 
 def print_stats(results: dict) -> None:
