@@ -9,12 +9,12 @@ not close.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QSettings, QStandardPaths
 
+from bpstudio.fsutil import atomic_write_text
 from bpstudio.graph.project import project_from_dict
 
 MAX_RECENT = 8
@@ -119,6 +119,5 @@ def _remove(f: Path) -> None:
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    # fsync'd, with a unique temp name: two windows autosaving never share a temp file
+    atomic_write_text(path, text)
