@@ -24,7 +24,7 @@ from bpstudio.graph.shapes import infer_shapes
 from bpstudio.graph.validate import errors, validate
 from tests.corpus.generate import CORPUS
 
-FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
 BASES = [
     json.loads((CORPUS / "projects" / name).read_text())
     for name in ("csv_mlp.bpstudio", "images_mlp.bpstudio", "cycle.bpstudio")
