@@ -7,6 +7,7 @@ problem), 1 an unexpected internal error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -15,7 +16,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bpstudio.errors import BpError
+from bpstudio.errors import BpError, GraphError
 from bpstudio.fsutil import atomic_write_text
 
 COMMANDS = ("train", "predict", "export", "gradcheck", "examples")
@@ -239,10 +240,26 @@ class _MetricsFile:
 
 
 # ----------------------------------------------------------------------- commands
+@contextlib.contextmanager
+def _graph_errors_name(session):
+    """Prefix graph errors with the project file, so the one line names file and node."""
+    try:
+        yield
+    except GraphError as exc:
+        src = session.project.path or getattr(session.project, "source", None)
+        name = Path(src).name if src else "project"
+        raise GraphError(f"{name}: {exc}", exc.node_id) from None
+
+
 def cmd_train(args) -> int:
+    session = _open_session(args.project)
+    with _graph_errors_name(session):
+        return _train(session, args)
+
+
+def _train(session, args) -> int:
     from bpstudio.engine.trainer import DivergedEvent, DoneEvent, EpochEvent, StepEvent
 
-    session = _open_session(args.project)
     _apply_train_options(session, args)
     session.check_graph()
     # Only a terminal sees progress lines: on bad input stderr must hold exactly one line.
@@ -312,12 +329,17 @@ def cmd_examples(args) -> int:
 
 
 def cmd_gradcheck(args) -> int:
+    session = _open_session(args.project)
+    with _graph_errors_name(session):
+        return _gradcheck(session, args)
+
+
+def _gradcheck(session, args) -> int:
     import numpy as np
 
     from bpstudio.engine.gradcheck import gradcheck_network
     from bpstudio.graph.compile import compile_graph
 
-    session = _open_session(args.project)
     session.device = "cpu"
     ds = session.load_data()
     shape = session.input_shape()
