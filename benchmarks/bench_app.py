@@ -80,9 +80,10 @@ class StallMeter:
         self._last_cpu = 0.0
 
     def start(self) -> None:
-        self._last = time.perf_counter()
+        self._last = self._start = time.perf_counter()
         self._last_cpu = time.thread_time()
         self.longest = 0.0
+        self.longest_at = 0.0
         self.timer.start()
 
     def stop(self) -> None:
@@ -93,6 +94,7 @@ class StallMeter:
         if now - self._last > self.longest:
             self.longest = now - self._last
             self.longest_cpu = cpu - self._last_cpu
+            self.longest_at = self._last - self._start
         self._last, self._last_cpu = now, cpu
 
 
@@ -124,7 +126,8 @@ def in_app(app, example: str, epochs: int, threads: int, whole_window: bool):
     if VERBOSE:
         print(
             f"  app run: {samples / wall:,.0f} samples/s, longest stall "
-            f"{stall.longest * 1000:.0f} ms of which GUI CPU {stall.longest_cpu * 1000:.0f} ms"
+            f"{stall.longest * 1000:.0f} ms of which GUI CPU {stall.longest_cpu * 1000:.0f} ms, "
+            f"{stall.longest_at:.2f} s after F5"
         )
     return wall, samples, stall.longest, gui_cpu / wall
 

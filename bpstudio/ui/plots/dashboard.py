@@ -32,7 +32,7 @@ from bpstudio.ui.plots.params import ParamCurvesPlot
 from bpstudio.ui.plots.style import PAINT_CLOCK, NodeColours, node_of
 
 REPAINT_MS = 33  # fastest repaint tick
-PAINT_SHARE = 0.12  # most of the GUI thread's time the plots may spend painting
+PAINT_SHARE = 0.06  # most of the GUI thread's time the plots may spend painting
 SLOWEST_MS = 400  # a plot with news is repainted at least every 6 x this
 
 

@@ -96,13 +96,17 @@ class ParamCurvesPlot:
         self._dirty = False
         ends = [float(v.view()[0][-1]) for v in self._series.values() if len(v)]
         self.span.apply(self.widget, max(ends, default=None))
-        if self._stale:
+        if self._stale and set(self._series) != set(self._curves):
+            # another network: new curves and legend (the same one keeps them, cheaper)
             for curve in self._curves.values():
                 self.widget.removeItem(curve)
                 self.legend.removeItem(curve)
-            self._curves, self._stale = {}, False
+            self._curves = {}
+        self._stale = False
         for name, series in self._series.items():
             if name not in self._curves:
                 self._new_curve(name)
             self._curves[name].setData(*series.view())
+        for name in set(self._curves) - set(self._series):
+            self._curves[name].setData([], [])  # not trained in this run (yet)
         return True
