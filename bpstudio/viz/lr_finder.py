@@ -35,12 +35,15 @@ class LRFindCancelled(BpError):
 
 @dataclass(frozen=True)
 class LRFindResult:
-    """``lrs``, ``losses`` (raw batch losses) and ``smoothed`` are ``(S,)`` arrays over
-    the S steps run; ``suggestion`` is None when the curve is too short to read."""
+    """``(S,)`` arrays over the S steps run: ``lrs``, ``losses`` (raw batch losses),
+    ``smoothed`` (centred moving average: no lag, what is drawn and read) and ``ema``
+    (the causal average the run watched to stop); ``suggestion`` is None when the
+    curve is too short to read."""
 
     lrs: np.ndarray
     losses: np.ndarray
     smoothed: np.ndarray
+    ema: np.ndarray
     suggestion: float | None
     method: str  # "steepest descent" | "minimum / 10" | "" (none)
     reason: str  # "diverged" | "finished"
@@ -124,7 +127,8 @@ def find_lr(
     losses = np.asarray(losses, dtype=np.float64)
     lrs = rates[: len(losses)]
     rate, method = suggest(lrs, losses)
-    return LRFindResult(lrs, losses, ema(losses), rate, method, reason, name)
+    smoothed = centred_mean(losses, WINDOW) if len(losses) else losses
+    return LRFindResult(lrs, losses, smoothed, ema(losses), rate, method, reason, name)
 
 
 def _trainer(session, net, optimizer, steps: int) -> Trainer:

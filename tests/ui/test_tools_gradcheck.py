@@ -31,7 +31,7 @@ def test_menu_action_shows_passed_on_the_default_example(window, qtbot):
     assert t.rowCount() == len(names)
     assert [t.item(r, 0).text() for r in range(t.rowCount())] == names
     for r in range(t.rowCount()):
-        assert t.item(r, 5).text() == "pass"
+        assert t.item(r, 5).text() == "✓ pass"
         assert float(t.item(r, 4).text()) < 1e-6
         assert t.item(r, 5).background().color().name() == "#dcfce7"  # green
     checked = sum(int(t.item(r, 2).text().split(" of ")[0]) for r in range(t.rowCount()))
@@ -52,7 +52,7 @@ def test_failure_is_red(window, qtbot, monkeypatch):
     panel.run()
     wait_job(qtbot, panel.jobs)
     assert panel.verdict.text().startswith("FAILED")
-    assert "FAIL" in [panel.table.item(r, 5).text() for r in range(panel.table.rowCount())]
+    assert "✗ FAIL" in [panel.table.item(r, 5).text() for r in range(panel.table.rowCount())]
     assert "#991b1b" in panel.verdict.styleSheet()
 
 

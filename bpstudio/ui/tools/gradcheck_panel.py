@@ -32,6 +32,7 @@ VERDICT_STYLE = {
 HEADERS = ["Parameter", "Shape", "Entries checked", "‖gradient‖", "Relative error", "Result"]
 EPS_CHOICES = (1e-4, 1e-5, 1e-6, 1e-7)
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+CENTRE = Qt.AlignmentFlag.AlignCenter
 
 
 class GradcheckPanel(QWidget):
@@ -107,7 +108,7 @@ class GradcheckPanel(QWidget):
             shape = "×".join(str(s) for s in row.shape)
             size = math.prod(row.shape)
             cells = [row.name, shape, f"{row.checked} of {size}", f"{row.grad_norm:.3e}",
-                     f"{row.error:.3e}", "pass" if row.passed else "FAIL"]  # fmt: skip
+                     f"{row.error:.3e}", "✓ pass" if row.passed else "✗ FAIL"]  # fmt: skip
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c >= 2:
@@ -133,5 +134,5 @@ def _table() -> QTableWidget:
     t.verticalHeader().hide()
     head = t.horizontalHeader()
     head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    head.setStretchLastSection(True)
+    head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # names take the room
     return t

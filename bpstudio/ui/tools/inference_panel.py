@@ -146,7 +146,7 @@ class InferencePanel(QWidget):
         t.blockSignals(True)
         t.clear()
         t.setColumnCount(2 + len(fields))
-        t.setHorizontalHeaderLabels(["row", "target", *[f.name for f in fields]])
+        t.setHorizontalHeaderLabels(["#", "target", *[f.name for f in fields]])
         t.setRowCount(n)
         for r in range(n):
             raw = raw_values(self.x[r], ds.transform)
@@ -160,7 +160,8 @@ class InferencePanel(QWidget):
         self.thumbs.blockSignals(True)
         self.thumbs.clear()
         for i in range(min(len(self.x), MAX_IMAGES)):
-            item = QListWidgetItem(QIcon(pixmap_of(image_of(self.x[i])[::-1], THUMB)), "")
+            icon = QIcon(pixmap_of(image_of(self.x[i])[::-1], THUMB))
+            item = QListWidgetItem(icon, self._target_text(i, ds))
             item.setToolTip(f"row {i}: {self._target_text(i, ds)}")
             item.setData(Qt.ItemDataRole.UserRole, i)
             self.thumbs.addItem(item)
@@ -268,18 +269,23 @@ class ProbabilityBars(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent, background="w")
         self.item = None
+        self.labels: list[pg.TextItem] = []  # the percentages over the bars
         self.heights: np.ndarray | None = None
         self.setMinimumHeight(120)
         self.setMouseEnabled(x=False, y=False)
         self.getPlotItem().hideButtons()
         self.getPlotItem().showGrid(y=True, alpha=0.2)
         self.setLabel("left", "probability")
-        self.setYRange(0, 1.05, padding=0)
+        self.setYRange(0, 1.12, padding=0)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name): small, see lr_panel._Plot
+        return QSize(300, 140)
 
     def clear_bars(self) -> None:
-        if self.item is not None:
-            self.removeItem(self.item)
-        self.item, self.heights = None, None
+        for item in [self.item, *self.labels]:
+            if item is not None:
+                self.removeItem(item)
+        self.item, self.heights, self.labels = None, None, []
 
     def show_probs(self, names, probs: np.ndarray) -> None:
         self.clear_bars()
@@ -289,10 +295,16 @@ class ProbabilityBars(pg.PlotWidget):
         x = np.arange(len(probs))
         self.item = pg.BarGraphItem(x=x, height=self.heights, width=0.7, brushes=brushes)
         self.addItem(self.item)
+        if len(probs) <= 12:  # beyond that the labels would overlap
+            for i, p in enumerate(self.heights):
+                label = pg.TextItem(f"{p:.1%}", color="#334155", anchor=(0.5, 1.0))
+                label.setPos(i, p)
+                self.addItem(label)
+                self.labels.append(label)
         step = max(1, len(names) // 12)
         self.getAxis("bottom").setTicks([[(i, str(names[i])) for i in range(0, len(names), step)]])
         self.setXRange(-0.6, len(probs) - 0.4, padding=0)
-        self.setYRange(0, 1.05, padding=0)
+        self.setYRange(0, 1.12, padding=0)
 
 
 def _row_table() -> QTableWidget:
@@ -301,6 +313,7 @@ def _row_table() -> QTableWidget:
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     t.verticalHeader().hide()
+    t.verticalHeader().setDefaultSectionSize(22)
     t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     return t
 

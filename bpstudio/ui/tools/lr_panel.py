@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from bpstudio.ui.tools.jobbar import JobBar
@@ -23,6 +23,14 @@ RAW_PEN = pg.mkPen("#cbd5e1", width=1)
 SMOOTH_PEN = pg.mkPen("#0072b2", width=2.5)
 MARK = "#d55e00"
 CURRENT_PEN = pg.mkPen("#64748b", width=1, style=Qt.PenStyle.DashLine)
+
+
+class _Plot(pg.PlotWidget):
+    """A plot that asks for little: docks wrap panels in scroll areas, which size a
+    panel with wrapped labels to its preferred height, not the dock's."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(420, 200)
 
 
 def rounded(lr: float) -> float:
@@ -64,13 +72,13 @@ class LRFinderPanel(QWidget):
         self.apply_btn.clicked.connect(self.apply)
 
     def _make_plot(self) -> pg.PlotWidget:
-        plot = pg.PlotWidget(background="w")
+        plot = _Plot(background="w")
         plot.setLogMode(x=True, y=False)
         plot.setLabel("bottom", "learning rate")
         plot.setLabel("left", "loss")
         plot.showGrid(x=True, y=True, alpha=0.2)
         plot.getPlotItem().hideButtons()
-        plot.addLegend(offset=(-10, 10))
+        plot.addLegend(offset=(10, -10))  # bottom left: the curves fall to the right
         self.raw_curve = plot.plot(pen=RAW_PEN, name="batch loss")
         self.smooth_curve = plot.plot(pen=SMOOTH_PEN, name="smoothed")
         self.mark = plot.plot(pen=None, symbol="o", symbolSize=11, symbolBrush=MARK,
