@@ -62,7 +62,10 @@ def encode_values(values: dict, transform: dict) -> np.ndarray:
     row = {}
     for f in fields:
         v = values.get(f.name, "")
-        row[f.name] = [np.nan if str(v).strip() == "" else v]
+        empty = str(v).strip() == ""
+        if empty and f.kind == "numeric" and f.fill is None:  # no training mean to use
+            raise DataError(f"field '{f.name}': a number is needed")
+        row[f.name] = [np.nan if empty else v]
     import pandas as pd  # only when a value is typed: pandas costs ~0.5 s of start-up
 
     from bpstudio.data.tabular import encode_columns

@@ -50,6 +50,31 @@ def test_text_columns_one_hot_and_missing_values_filled():
         encode_values({"size": "1", "colour": "green"}, TEXT_TRANSFORM)
 
 
+def test_arrays_need_every_value():
+    s = Session.open_example("spiral")
+    s.load_data()
+    with pytest.raises(DataError, match="field 'x2': a number is needed"):
+        encode_values({"x1": "0.5", "x2": " "}, s.dataset.transform)
+
+
+def test_regression_prediction_is_the_output():
+    from bpstudio.graph.document import Graph
+    from bpstudio.graph.project import Project
+
+    graph = {"nodes": [{"id": "x", "op": "Input", "params": {}},
+                       {"id": "fc", "op": "Dense", "params": {"units": 1}},
+                       {"id": "loss", "op": "MSELoss"}],
+             "edges": [["x", "fc"], ["fc", "loss"]]}  # fmt: skip
+    data = {"source": "synthetic", "name": "sine", "samples": 50, "seed": 0, "validation": 0.2}
+    s = Session(Project(Graph.from_dict(graph), data, {"seed": 0, "device": "cpu"}))
+    s.load_data()
+    net = s.build_network()
+    p = predict_sample(net, s.dataset.x_val[:1])
+    assert not p.is_classification and p.names == ("output 1",)
+    assert p.probs == pytest.approx(net.predict(s.dataset.x_val[:1])[0])
+    assert p.label == f"{p.probs[0]:.4g}"
+
+
 def test_images_have_no_form():
     assert form_fields({"source": "images", "input_shape": [1, 8, 8]}) == []
 
