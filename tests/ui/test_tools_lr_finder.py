@@ -69,3 +69,17 @@ def test_cancel(window, qtbot):
     panel.jobs.cancel_btn.click()
     wait_job(qtbot, panel.jobs)
     assert panel.jobs.status.text() == "cancelled" and panel.result is None
+
+
+def test_another_project_forgets_the_suggestion(window, qtbot):
+    from bpstudio.session import Session
+
+    win, _ = window
+    panel = win.tools.lr_finder
+    panel.steps.setValue(30)
+    panel.run()
+    wait_job(qtbot, panel.jobs)
+    assert panel.apply_btn.isEnabled()
+    win.model.replace_session(Session.open_example("iris"))
+    assert panel.suggestion is None and not panel.apply_btn.isEnabled()
+    assert win.tools.gradcheck.table.rowCount() == 0

@@ -93,6 +93,7 @@ class GradcheckPanel(QWidget):
         samples, eps = self.samples.value(), float(self.eps.currentData())
         entries = self.entries.value() or None
         self.source = weights_source(session)
+        self._session = session
 
         def work(progress, cancel):
             return run_gradcheck(session, samples, entries, eps, progress, cancel)
@@ -100,6 +101,8 @@ class GradcheckPanel(QWidget):
         self.jobs.start(work)
 
     def show_report(self, report: GradcheckReport) -> None:
+        if getattr(self, "_session", None) is not self.model.session:
+            return  # checked a project no longer shown
         self.report = report
         t = self.table
         t.setRowCount(len(report.rows))
@@ -121,6 +124,13 @@ class GradcheckPanel(QWidget):
         self.verdict.setText(f"{report.verdict} — on {self.source}.")
         self.verdict.setStyleSheet(VERDICT_STYLE[report.passed])
         self.checked.emit(report)
+
+    def reset(self) -> None:
+        """Another project is shown: its network was not checked."""
+        self.report = None
+        self.table.setRowCount(0)
+        self.verdict.setText("Press Run check to compare backprop with finite differences.")
+        self.verdict.setStyleSheet("")
 
     def shutdown(self) -> None:
         self.jobs.shutdown()

@@ -76,6 +76,8 @@ class ToolsController(QObject):
             )
         model.datasetChanged.connect(self.inference.reload)
         model.projectReplaced.connect(self.inference.reload)
+        model.projectReplaced.connect(self.gradcheck.reset)
+        model.projectReplaced.connect(self.lr_finder.reset)
         model.graphChanged.connect(self._graph_changed)
         window.close_hooks.append(self.shutdown)
 

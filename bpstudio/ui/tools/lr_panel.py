@@ -110,6 +110,7 @@ class LRFinderPanel(QWidget):
         session = self.model.session
         start, end, steps = float(self.start.value()), float(self.end.value()), self.steps.value()
         self.source = weights_source(session)
+        self._session = session
 
         def work(progress, cancel):
             return find_lr(session, start, end, steps, progress, cancel)
@@ -117,6 +118,8 @@ class LRFinderPanel(QWidget):
         self.jobs.start(work)
 
     def show_result(self, res: LRFindResult) -> None:
+        if getattr(self, "_session", None) is not self.model.session:
+            return  # found for a project no longer shown: Apply must not write it here
         self.result = res
         self.raw_curve.setData(res.lrs, res.losses)
         self.smooth_curve.setData(res.lrs, res.smoothed)
@@ -183,6 +186,17 @@ class LRFinderPanel(QWidget):
         self.model.set_section("training", training, f"Set learning rate to {self.suggestion:g}")
         self._show_current()
         self.applied.emit(self.suggestion)
+
+    def reset(self) -> None:
+        """Another project is shown: forget the curve and its suggestion."""
+        self.result = self.suggestion = None
+        for curve in (self.raw_curve, self.smooth_curve, self.mark):
+            curve.setData([], [])
+        for item in (self.mark_line, self.current_line, self.current_label):
+            item.hide()
+        self.apply_btn.setEnabled(False)
+        self.apply_btn.setText("Apply")
+        self.info.setText("Press Find for a loss-against-learning-rate curve.")
 
     def shutdown(self) -> None:
         self.jobs.shutdown()
