@@ -108,11 +108,13 @@ def find_lr(
     steps: int = 100,
     progress=None,
     cancel=None,
+    live: list | None = None,
 ) -> LRFindResult:
     """Run the range test on a copy of ``session``'s network and its training data.
 
     ``progress(done, steps)`` is called after each step; ``cancel()`` returning true
-    raises LRFindCancelled between steps. ``session.network`` is never modified.
+    raises LRFindCancelled between steps; each raw loss is appended to ``live`` as it
+    comes (another thread may draw it). ``session.network`` is never modified.
     """
     ds = session.dataset
     if ds is None or len(ds.x_train) == 0:
@@ -123,8 +125,8 @@ def find_lr(
     name = spec.pop("name", "sgd")
     spec["lr"] = float(rates[0])
     trainer = _trainer(session, net, make_optimizer(name, net.named_params(), **spec), steps)
-    losses, reason = _run(trainer, rates, progress, cancel)
-    losses = np.asarray(losses, dtype=np.float64)
+    losses, reason = _run(trainer, rates, progress, cancel, [] if live is None else live)
+    losses = np.array(losses, dtype=np.float64)
     lrs = rates[: len(losses)]
     rate, method = suggest(lrs, losses)
     smoothed = centred_mean(losses, WINDOW) if len(losses) else losses
@@ -151,9 +153,9 @@ def _trainer(session, net, optimizer, steps: int) -> Trainer:
     return Trainer(net, optimizer, data, config)
 
 
-def _run(trainer: Trainer, rates: np.ndarray, progress, cancel) -> tuple[list[float], str]:
-    """Step with rate ``rates[i]`` at step i; returns (raw losses, why it ended)."""
-    losses: list[float] = []
+def _run(trainer: Trainer, rates, progress, cancel, losses: list) -> tuple[list[float], str]:
+    """Step with rate ``rates[i]`` at step i, appending each raw loss to ``losses``;
+    returns (losses, why it ended)."""
     best = math.inf
     avg = 0.0
     events = trainer.run()

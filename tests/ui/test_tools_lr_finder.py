@@ -65,7 +65,12 @@ def test_cancel(window, qtbot):
     panel.steps.setValue(1000)
     panel.end.set_value(1e-3)  # no explosion: it would run all 1000 steps
     panel.run()
-    qtbot.waitUntil(lambda: panel.jobs.bar.value() >= 2, timeout=10000)
+
+    def drawn() -> int:  # the curve grows while the copy trains
+        x, _ = panel.raw_curve.getData()
+        return 0 if x is None else len(x)
+
+    qtbot.waitUntil(lambda: drawn() >= 2, timeout=10000)
     panel.jobs.cancel_btn.click()
     wait_job(qtbot, panel.jobs)
     assert panel.jobs.status.text() == "cancelled" and panel.result is None

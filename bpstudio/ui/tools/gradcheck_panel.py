@@ -89,6 +89,8 @@ class GradcheckPanel(QWidget):
 
     def run(self) -> None:
         """Start the check in the background (on a copy: training may go on)."""
+        if self.jobs.busy:  # one at a time (the menu can ask again)
+            return
         session = self.model.session
         samples, eps = self.samples.value(), float(self.eps.currentData())
         entries = self.entries.value() or None

@@ -11,12 +11,12 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from bpstudio.ui.tools.jobbar import JobBar
 from bpstudio.ui.training.fields import NumberEdit
-from bpstudio.viz.lr_finder import LRFindResult, find_lr
+from bpstudio.viz.lr_finder import WINDOW, LRFindResult, centred_mean, find_lr
 from bpstudio.viz.netcopy import weights_source
 
 RAW_PEN = pg.mkPen("#cbd5e1", width=1)
@@ -67,8 +67,11 @@ class LRFinderPanel(QWidget):
         self.apply_btn.setEnabled(False)
         self.apply_btn.setToolTip("Use the suggested rate in the training settings (undoable)")
         self._layout()
+        self._live: list[float] = []
+        self._timer = QTimer(self, interval=150, timeout=self._draw_live)
         self.jobs.run_btn.clicked.connect(self.run)
         self.jobs.succeeded.connect(self.show_result)
+        self.jobs.ended.connect(self._timer.stop)
         self.apply_btn.clicked.connect(self.apply)
 
     def _make_plot(self) -> pg.PlotWidget:
@@ -107,15 +110,34 @@ class LRFinderPanel(QWidget):
 
     # --------------------------------------------------------------- running
     def run(self) -> None:
+        if self.jobs.busy:  # one at a time (the menu can ask again)
+            return
         session = self.model.session
         start, end, steps = float(self.start.value()), float(self.end.value()), self.steps.value()
         self.source = weights_source(session)
         self._session = session
+        self._live = live = []  # the worker appends, the timer draws
+        self._live_rates = np.geomspace(start, end, steps) if 0 < start < end else None
 
         def work(progress, cancel):
-            return find_lr(session, start, end, steps, progress, cancel)
+            return find_lr(session, start, end, steps, progress, cancel, live)
 
+        self.reset()
+        self.info.setText("Training a copy at growing learning rates…")
+        self.plot.enableAutoRange(y=True)
         self.jobs.start(work)
+        self._timer.start()
+
+    def _draw_live(self) -> None:
+        """The raw losses so far (appends from the worker: read a prefix)."""
+        n = len(self._live)
+        if self._live_rates is None or n == 0:
+            return
+        losses = np.asarray(self._live[:n], dtype=np.float64)
+        self.raw_curve.setData(self._live_rates[:n], losses)
+        self.smooth_curve.setData(self._live_rates[:n], centred_mean(losses, WINDOW))
+        lo, hi = np.log10(self._live_rates[[0, -1]])
+        self.plot.setXRange(lo, hi, padding=0.02)
 
     def show_result(self, res: LRFindResult) -> None:
         if getattr(self, "_session", None) is not self.model.session:
@@ -188,7 +210,7 @@ class LRFinderPanel(QWidget):
         self.applied.emit(self.suggestion)
 
     def reset(self) -> None:
-        """Another project is shown: forget the curve and its suggestion."""
+        """Forget the curve and its suggestion (a new run, or another project)."""
         self.result = self.suggestion = None
         for curve in (self.raw_curve, self.smooth_curve, self.mark):
             curve.setData([], [])
