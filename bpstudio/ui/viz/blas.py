@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import functools
 
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
+
+
+@functools.cache
+def _controller() -> ThreadpoolController:
+    # Scanning the loaded libraries costs milliseconds: do it once, not per call.
+    return ThreadpoolController()
 
 
 def one_blas_thread(fn):
@@ -18,7 +24,7 @@ def one_blas_thread(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _controller().limit(limits=1, user_api="blas"):
             return fn(*args, **kwargs)
 
     return wrapper

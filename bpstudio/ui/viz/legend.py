@@ -32,6 +32,12 @@ class ColourBar(QWidget):
 
     def paintEvent(self, event):
         p = QPainter(self)
+        try:
+            self._paint(p)
+        finally:
+            p.end()  # an early return must not leave the painter active
+
+    def _paint(self, p: QPainter) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         bar = QRectF(8, 4, self.width() - 16, 14)
         grad = QLinearGradient(bar.left(), 0, bar.right(), 0)
