@@ -84,6 +84,8 @@ class ProjectModel(QObject):
         # Set by the dataset panel when the person chose new data: once it loads, the
         # Input shape and output size follow it (one more undoable step).
         self.fit_after_load = False
+        # Training settings are edited in place, outside the undo stack.
+        self._settings_dirty = False
 
     # ------------------------------------------------------------ the project
     @property
@@ -105,16 +107,23 @@ class ProjectModel(QObject):
         self.undo_stack.clear()
         self.load_error = None
         self._restored = restored
+        self._settings_dirty = False
         self._analysis = None
         self.projectReplaced.emit()
         self.graphChanged.emit()
         self._emit_modified()
 
     def is_modified(self) -> bool:
-        return self._restored or not self.undo_stack.isClean()
+        return self._restored or self._settings_dirty or not self.undo_stack.isClean()
+
+    def settings_edited(self) -> None:
+        """The person changed a training setting: the project now has unsaved changes."""
+        self._settings_dirty = True
+        self._emit_modified()
 
     def mark_saved(self) -> None:
         self._restored = False
+        self._settings_dirty = False
         self.undo_stack.setClean()
         self._emit_modified()
 

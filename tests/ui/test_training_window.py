@@ -93,3 +93,14 @@ def test_quitting_mid_run_exits_zero(tmp_path):
     assert "active False" in out.stdout
     steps = int(out.stdout.split("steps ")[1].split()[0])
     assert steps > 0
+
+
+def test_editing_a_training_setting_marks_the_project_modified(window):
+    """Opening leaves the project clean; a person's edit marks it; saving clears it."""
+    assert not window.model.is_modified()
+    form = window.training_panel.form
+    form.epochs.setValue(form.epochs.value() + 5)
+    assert window.model.is_modified() and window.isWindowModified()
+    assert window.model.session.project.training["epochs"] == form.epochs.value()
+    window.model.mark_saved()
+    assert not window.model.is_modified()

@@ -26,6 +26,7 @@ def install_training(window) -> TrainingPanel:
     for key in ("start", "step", "stop", "reset"):
         window.add_train_action(key, panel.actions[key])
     model.graphChanged.connect(panel.on_graph_changed)
+    panel.form.edited.connect(model.settings_edited)  # unsaved mark in the title
     model.projectReplaced.connect(lambda: panel.set_session(model.session))
     window.scene.nodeSelected.connect(plots.highlight_node)
     panel.diverged_at.connect(lambda node: _select(window, node))

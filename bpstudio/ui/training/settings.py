@@ -40,7 +40,8 @@ HELP = {
 class HyperparamForm(QWidget):
     """Edits ``training()`` (the project's training dict) in place; ``changed`` after."""
 
-    changed = Signal()
+    changed = Signal()  # the dict was written (by a person or by ``load``)
+    edited = Signal()  # a person changed a value
 
     def __init__(self, training, parent=None):
         super().__init__(parent)
@@ -177,6 +178,11 @@ class HyperparamForm(QWidget):
         self._write()
 
     def _write(self, *_args) -> None:
+        """A widget changed: store the values, and say a person edited them."""
+        self._store()
+        self.edited.emit()
+
+    def _store(self) -> None:
         t = self.training()
         t["optimizer"] = {"name": self.optimizer.currentText(), **_values(self.opt_fields)}
         sched = self.schedule.currentText()
