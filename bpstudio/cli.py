@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=64,
         help="entries checked per tensor, chosen at random (0 = all)",
     )
+    # 1e-5: small enough for ReLU kinks, large enough that rounding of tiny gradients
+    # (deep sigmoid nets) stays below the 1e-6 threshold (measured on the examples).
+    p.add_argument("--eps", type=float, default=1e-5, help="finite-difference step")
     sub.add_parser("examples", help="list the built-in example projects")
     return parser
 
@@ -348,7 +351,7 @@ def _gradcheck(session, args) -> int:
     n = max(1, min(args.samples, len(ds.x_train)))
     x = ds.x_train[:n].astype(np.float64)
     y = ds.y_train[:n] if session.task == "classification" else ds.y_train[:n].astype(np.float64)
-    errors = gradcheck_network(net, x, y, max_entries=args.max_entries or None)
+    errors = gradcheck_network(net, x, y, eps=args.eps, max_entries=args.max_entries or None)
     worst = 0.0
     print(f"{'parameter':<32}{'relative error':>16}")
     for name, err in errors.items():

@@ -116,7 +116,9 @@ def _encode_numeric(s: pd.Series, fill: float | None) -> tuple[np.ndarray, np.nd
 def _encode_text(s: pd.Series, column: dict, block: np.ndarray) -> np.ndarray:
     """Write the one-hot block (N, K) in place; returns the mask of unknown categories."""
     text = clean_text(s).where(lambda v: v.notna(), column["fill"])
-    codes = pd.Categorical(text.astype(str), categories=column["categories"]).codes
+    # Index lookup maps unknown categories to -1 (a Categorical built with unknown values
+    # is deprecated in pandas).
+    codes = pd.Index(column["categories"]).get_indexer(text.astype(str))
     known = codes >= 0
     block[np.flatnonzero(known), codes[known]] = 1.0
     return ~known
