@@ -170,6 +170,11 @@ def _close(owner, panel) -> None:
         owner.model.mark_saved()
     owner.close()
     owner.deleteLater()
+    # Delete it now: a deleteLater outside the event loop runs when the next app.exec()
+    # starts, which put this window's teardown into the next run's F5 stall.
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def report(threads, runs: dict, stalls, shares) -> None:

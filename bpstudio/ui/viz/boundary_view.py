@@ -2,7 +2,7 @@
 
 Drawn from a ShadowNetwork (a private numpy copy of the weights), so it can refresh
 while the worker trains. ``request()`` asks for a redraw; redraws happen at most
-``MAX_HZ`` times per second.
+``MAX_HZ`` times per second, ``TRAINING_HZ`` while a run trains.
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ from bpstudio.viz.boundary import (
 from bpstudio.viz.shadow import ShadowNetwork, ensure_network, why_no_network
 
 MAX_HZ = 4.0
+# A redraw holds the GIL for ~25 ms (a 120x120 grid through the network, then the
+# thumbnails), time the training worker waits for: while it trains, once a second
+# (measured with benchmarks/bench_app.py: at 4/s the view alone cost ~15% of throughput).
+TRAINING_HZ = 1.0
 ACTIVATIONS = ("ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU")
 RESOLUTION = 120
 THUMB = 28  # grid points per side of a unit thumbnail
@@ -70,11 +74,14 @@ class BoundaryView(QWidget):
         self.shadow = ShadowNetwork()
         self.updates = 0  # how many times the image was redrawn (tests read it)
         self.probs: np.ndarray | None = None
+        self.busy = False  # a run trains: redraw at TRAINING_HZ, thumbnails apart
         self._last = 0.0
         self._points_key = None
         self._thumb_key = None
         self._thumb_labels: dict = {}
         self._timer = QTimer(self, singleShot=True, timeout=self.redraw)
+        self._thumb_timer = QTimer(self, singleShot=True, timeout=self._draw_thumbnails)
+        self._thumb_args = None  # (net, grid) the pending thumbnails are drawn from
         self.plot = pg.PlotWidget(background="w")
         self.plot.setAspectLocked(True)
         self.plot.getPlotItem().hideButtons()
@@ -114,17 +121,25 @@ class BoundaryView(QWidget):
         super().resizeEvent(event)
 
     # -------------------------------------------------------------- refreshing
+    def set_busy(self, busy: bool) -> None:
+        """A run trains (True) or not: sets the redraw rate."""
+        self.busy = busy
+
     def request(self, *_args) -> None:
-        """Redraw soon, at most MAX_HZ times per second (safe to call per packet);
-        nothing while the view is hidden (showing it asks again)."""
-        if self._timer.isActive() or not self.isVisible():
+        """Redraw soon, at most MAX_HZ (TRAINING_HZ while busy) times per second (safe
+        to call per packet); nothing while the view is hidden (showing it asks again) or
+        while the previous redraw's thumbnails are still to come."""
+        if self._timer.isActive() or self._thumb_timer.isActive() or not self.isVisible():
             return
-        wait = max(0.0, 1.0 / MAX_HZ - (time.monotonic() - self._last))
+        hz = TRAINING_HZ if self.busy else MAX_HZ
+        wait = max(0.0, 1.0 / hz - (time.monotonic() - self._last))
         self._timer.start(int(wait * 1000))
 
     @one_blas_thread
     def redraw(self) -> bool:
         self._last = time.monotonic()
+        self._thumb_timer.stop()  # thumbnails come from this redraw's network, if any
+        self._thumb_args = None
         session = self.model.session
         ds = session.dataset
         try:
@@ -162,7 +177,13 @@ class BoundaryView(QWidget):
             self._scatter(self.train_pts, ds.x_train, ds.y_train, task)
             self._scatter(self.val_pts, ds.x_val, ds.y_val, task)
             self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
-        self._thumbnails(net, grid_over(pts, THUMB))
+        self._thumb_args = (net, grid_over(pts, THUMB))
+        if self.busy:
+            # the thumbnails in a later turn of the event loop: two short GIL holds
+            # instead of one long stall of the GUI
+            self._thumb_timer.start(0)
+        else:
+            self._draw_thumbnails()
         self.updates += 1
         what = "class probabilities" if task != "regression" else "predicted value"
         self.note.setText(
@@ -197,6 +218,12 @@ class BoundaryView(QWidget):
             idx = np.asarray(y).reshape(-1).astype(int) % len(CLASS_COLORS)
             brushes = [palette[i] for i in idx]
         item.setData(x=x[:, 0], y=x[:, 1], brush=brushes)
+
+    @one_blas_thread
+    def _draw_thumbnails(self) -> None:
+        if self._thumb_args is not None:
+            self._thumbnails(*self._thumb_args)
+            self._thumb_args = None
 
     def _thumbnails(self, net, grid) -> None:
         units = hidden_units(net, grid, max_units=16)

@@ -62,6 +62,7 @@ class DiagnosisPanel(QWidget):
         self.busy = False
         self.findings: list = []
         self._layout = None
+        self._html = ""  # what the text shows, to skip repeating it
         self._shadow = ShadowNetwork()
         self.run_btn = QPushButton("Diagnose now")
         self.run_btn.setToolTip("One forward and backward pass on a training batch")
@@ -86,7 +87,10 @@ class DiagnosisPanel(QWidget):
     def show_findings(self, findings, source: str) -> None:
         self.findings = list(findings)
         self.source.setText(source)
-        self.text.setHtml(findings_html(self.findings))
+        html = findings_html(self.findings)
+        if html != self._html:  # live findings repeat 4 times a second: relayout nothing
+            self._html = html
+            self.text.setHtml(html)
         self.findingsChanged.emit(findings_by_node(self.findings))
 
     def on_stats(self, stats) -> None:

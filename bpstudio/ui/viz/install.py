@@ -97,6 +97,7 @@ class VizController(QObject):
         busy = state in BUSY_STATES
         self.steps.set_busy(busy)
         self.diagnosis.set_busy(busy)
+        self.boundary.set_busy(busy)
         if state in ("idle", "paused"):
             self._weights_changed()
 

@@ -48,12 +48,18 @@ class NodeFlow:
         font.setPointSizeF(8)
         self.label.setFont(font)
         self.label.setPos(w + HALO + 4, h / 2 - 8)
+        self._shown = None  # the (rgb, text) last shown
 
-    def show(self, colour: QColor | None, text: str) -> None:
-        self.halo.setVisible(colour is not None)
+    def show(self, rgb: tuple | None, text: str) -> None:
+        """``rgb``: (r, g, b) of the halo, None for no halo."""
+        # Qt is told only what changed: every set repaints the editor's scene there
+        if (rgb, text) == self._shown:
+            return
+        self._shown = (rgb, text)
+        self.halo.setVisible(rgb is not None)
         self.label.setVisible(bool(text))
-        if colour is not None:
-            self.halo.setBrush(QBrush(colour))
+        if rgb is not None:
+            self.halo.setBrush(QBrush(QColor(*rgb)))
         self.label.setText(text)
 
     def remove(self) -> None:
@@ -71,6 +77,20 @@ class EdgeFlow(QGraphicsPathItem):
         self.setAcceptHoverEvents(True)
         self.edge_item = edge_item
         self.setPath(edge_item.path())
+        self._shown = None  # the (visible, rgb, tip) last shown
+
+    def show(self, rgb: tuple | None, tip: str) -> None:
+        """A stroke of colour ``rgb`` (None: hidden); ``tip`` on it and on the edge."""
+        if (rgb, tip) == self._shown:  # unchanged: no scene repaint
+            return
+        self._shown = (rgb, tip)
+        self.setVisible(rgb is not None)
+        if rgb is not None:
+            pen = QPen(QColor(*rgb), 7)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            self.setPen(pen)
+            self.setToolTip(tip)
+            self.edge_item.setToolTip(tip)
 
     def follow(self) -> None:
         if self.path() != self.edge_item.path():
@@ -84,6 +104,7 @@ class DiagnosisBadge(QGraphicsEllipseItem):
         super().__init__(-10, -10, 20, 20, node_item)
         self.setPos(2, 2)
         self.setZValue(4)
+        self._shown = None  # (error, tooltip) last shown
         self.setPen(QPen(QColor("#ffffff"), 1.5))
         mark = QGraphicsSimpleTextItem("∇", self)
         font = QFont()
@@ -96,11 +117,15 @@ class DiagnosisBadge(QGraphicsEllipseItem):
 
     def show_findings(self, findings) -> None:
         error = any(f.severity == "error" for f in findings)
-        self.setBrush(QBrush(QColor("#b91c1c" if error else "#d97706")))
         parts = []
         for f in findings:
             parts.append(f.message + "\nTry: " + "; ".join(f.remedies))
-        self.setToolTip("\n\n".join(parts))
+        shown = (error, "\n\n".join(parts))
+        if shown == self._shown:  # live findings repeat: no repaint
+            return
+        self._shown = shown
+        self.setBrush(QBrush(QColor("#b91c1c" if error else "#d97706")))
+        self.setToolTip(shown[1])
 
 
 class FlowOverlay(QObject):
@@ -130,29 +155,25 @@ class FlowOverlay(QObject):
     def _paint(self) -> None:
         self._drop_stale()
         frame = self.frame if self.enabled else None
+        # one colour per node and frame (edges take their source's)
+        colours = {} if frame is None else {n: frame.color(n) for n in frame.values}
+        sign = "|a|" if frame is not None and frame.mode == "forward" else "∇"
         for nid, item in self.scene.nodes.items():
             flow = self._nodes.get(nid)
             if flow is None:
                 flow = self._nodes[nid] = NodeFlow(item)
-            if frame is None:
+            value = frame.values.get(nid) if frame is not None else None
+            if value is None:
                 flow.show(None, "")
-                continue
-            value = frame.values.get(nid)
-            colour = QColor(*frame.color(nid)) if value is not None else None
-            sign = "|a|" if frame.mode == "forward" else "∇"
-            flow.show(colour, f"{sign} {value:.2g}" if value is not None else "")
+            else:
+                flow.show(colours[nid], f"{sign} {value:.2g}")
         for key, item in self.scene.edges.items():
             stroke = self._edges.get(key)
             if stroke is None:
                 stroke = self._edges[key] = EdgeFlow(item)
             stroke.follow()
-            stroke.setVisible(frame is not None and key[0] in frame.values)
-            if frame is not None:
-                pen = QPen(QColor(*frame.color(key[0])), 7)
-                pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-                stroke.setPen(pen)
-                stroke.setToolTip(frame.edge_tip(*key))
-                item.setToolTip(frame.edge_tip(*key))
+            rgb = colours.get(key[0])
+            stroke.show(rgb, frame.edge_tip(*key) if rgb is not None else "")
 
     def _follow_edges(self, _regions=None) -> None:
         for stroke in self._edges.values():
