@@ -10,6 +10,7 @@ training and the GUI's stalls (one plot at a time, never all of them at once).
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 
@@ -30,10 +31,12 @@ from bpstudio.ui.plots.distributions import DistributionView
 from bpstudio.ui.plots.metrics import MetricPlot, smoothed
 from bpstudio.ui.plots.params import ParamCurvesPlot
 from bpstudio.ui.plots.style import PAINT_CLOCK, NodeColours, node_of
+from bpstudio.ui.training.packets import merge_steps
 
 REPAINT_MS = 33  # fastest repaint tick
 PAINT_SHARE = 0.06  # most of the GUI thread's time the plots may spend painting
 SLOWEST_MS = 400  # a plot with news is repainted at least every 6 x this
+NEW_CURVES_PER_TICK = 2
 
 
 class TrainingPlots(QWidget):
@@ -52,18 +55,22 @@ class TrainingPlots(QWidget):
         self.grads = DistributionView("gradient")
         self.batches_per_epoch = 1
         self._overlaid: list = []
+        self._pending: list = []  # packets not yet in the buffers
         self._build()
         loss = (self.loss.refresh, (self.loss.widget,))
+        # a few new curves per tick: creating one (and its legend entry) costs ~4 ms
+        grad_norms = functools.partial(self.grad_norms.refresh, new_curves=NEW_CURVES_PER_TICK)
+        ratios = functools.partial(self.ratios.refresh, new_curves=NEW_CURVES_PER_TICK)
         # round robin; the loss, what a person watches most, comes every third tick
         self._units = [
             loss,
             (self.accuracy.refresh, (self.accuracy.widget,)),
             (self.weights.refresh_bars, (self.weights.current,)),
             loss,
-            (self.grad_norms.refresh, (self.grad_norms.widget,)),
+            (grad_norms, (self.grad_norms.widget,)),
             (self.weights.refresh_heat, (self.weights.evolution,)),
             loss,
-            (self.ratios.refresh, (self.ratios.widget,)),
+            (ratios, (self.ratios.widget,)),
             (self.grads.refresh_bars, (self.grads.current,)),
             loss,
             (self.grads.refresh_heat, (self.grads.evolution,)),
@@ -137,21 +144,34 @@ class TrainingPlots(QWidget):
         None: they follow the data). Overlays of earlier runs stay."""
         longest = max((len(r.epochs) for r in self._overlaid), default=0)
         span = max(epochs, longest) if epochs else None
+        self._pending = []  # the previous run's last packets
         for p in (self.loss, self.accuracy, self.grad_norms, self.ratios, self.weights, self.grads):
             p.reset()
             p.span.epochs = span
         self.tensor.clear()
 
     def add_packet(self, packet) -> None:
-        """Append a runner ``Packet`` (steps, epochs, latest stats) to the buffers."""
-        if packet.steps is not None:
-            self._add_steps(packet.steps)
-        for ev in packet.epochs:
+        """Take a runner ``Packet`` (steps, epochs, latest stats); it reaches the buffers
+        at the next repaint tick (or ``refresh``)."""
+        # Several packets go into the buffers at once: on arrays of a few dozen steps
+        # the per-call numpy overhead is the cost (~1 ms a packet), paid once per tick.
+        self._pending.append(packet)
+
+    def _drain(self) -> None:
+        """Put the pending packets into the buffers."""
+        packets, self._pending = self._pending, []
+        if not packets:
+            return
+        steps = merge_steps([p.steps for p in packets])
+        if steps is not None:
+            self._add_steps(steps)
+        for ev in (ev for p in packets for ev in p.epochs):
             x = float(ev.epoch + 1)
             self.loss.add_epoch(x, ev.train_loss, _finite(ev.val_loss))
             self.accuracy.add_epoch(x, ev.train_accuracy, ev.val_accuracy)
-        if packet.stats is not None:
-            self._add_stats(packet.stats)
+        for p in packets:
+            if p.stats is not None:
+                self._add_stats(p.stats)
 
     def _add_steps(self, steps) -> None:
         self.batches_per_epoch = max(1, steps.last.n_batches)
@@ -179,6 +199,9 @@ class TrainingPlots(QWidget):
 
     def refresh(self) -> None:
         """Push every changed buffer to its plot items now (painting follows as usual)."""
+        self._drain()
+        for plot in (self.grad_norms, self.ratios):
+            plot.refresh()  # every curve at once
         for update, _widgets in self._units:
             update()
 
@@ -186,6 +209,7 @@ class TrainingPlots(QWidget):
         """Hand the next plot that has new data to Qt for repainting, then wait in
         proportion to what painting cost since the last tick."""
         t0 = time.thread_time()
+        self._drain()
         if self.isVisible():  # a hidden dock paints nothing; its buffers keep filling
             for _ in range(len(self._units)):
                 update, widgets = self._units[self._next_unit]
@@ -226,6 +250,7 @@ class TrainingPlots(QWidget):
     # ------------------------------------------------------------ selection
     def highlight_node(self, node_id: str | None) -> None:
         """Emphasise ``node_id``'s curves and show its weight histograms."""
+        self._drain()  # the tensors' names come with the statistics
         self.grad_norms.highlight_node(node_id)
         self.ratios.highlight_node(node_id)
         self._repaint_soon([self.grad_norms.widget, self.ratios.widget])

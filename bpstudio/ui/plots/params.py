@@ -89,8 +89,9 @@ class ParamCurvesPlot:
             else:
                 curve.setZValue(0)
 
-    def refresh(self) -> bool:
-        """Push new data to the curves; False when there was nothing new."""
+    def refresh(self, new_curves: int | None = None) -> bool:
+        """Push new data to the curves, creating at most ``new_curves`` new ones (None:
+        all; the rest come at the next call); False when there was nothing new."""
         if not self._dirty:
             return False
         self._dirty = False
@@ -105,7 +106,11 @@ class ParamCurvesPlot:
         self._stale = False
         for name, series in self._series.items():
             if name not in self._curves:
+                if new_curves is not None and new_curves <= 0:
+                    self._dirty = True  # created at the next call
+                    continue
                 self._new_curve(name)
+                new_curves = None if new_curves is None else new_curves - 1
             self._curves[name].setData(*series.view())
         for name in set(self._curves) - set(self._series):
             self._curves[name].setData([], [])  # not trained in this run (yet)

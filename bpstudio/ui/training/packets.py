@@ -94,3 +94,21 @@ class Coalescer:
         packet = Packet(steps, tuple(self._epochs), self._stats)
         self._rows, self._norms, self._epochs, self._stats = [], {}, [], None
         return packet
+
+
+def merge_steps(batches: list) -> StepBatch | None:
+    """One StepBatch of consecutive ``batches`` (None when there are none); a tensor
+    missing from some of them is NaN there."""
+    batches = [b for b in batches if b is not None]
+    if len(batches) <= 1:
+        return batches[0] if batches else None
+    names = list(dict.fromkeys(k for b in batches for k in b.grad_norms))
+    norms = {
+        k: np.concatenate([b.grad_norms.get(k, np.full(len(b), np.nan)) for b in batches])
+        for k in names
+    }
+    cols = [
+        np.concatenate([getattr(b, f) for b in batches])
+        for f in ("step", "loss", "accuracy", "lr", "grad_norm_total")
+    ]
+    return StepBatch(*cols, norms, batches[-1].last)
