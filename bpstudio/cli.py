@@ -28,7 +28,8 @@ class UsageError(BpError):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse exits 2 by itself; keep it to one line
-        raise UsageError(f"{self.prog}: {message}")
+        command = self.prog.removeprefix("bpstudio").strip()
+        raise UsageError(f"{command}: {message}" if command else message)
 
 
 def _add_train_options(p: argparse.ArgumentParser) -> None:
@@ -49,7 +50,7 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="bpstudio", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="bpstudio", description=__doc__.splitlines()[0].replace("``", "'"))
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     _add_train_options(sub.add_parser("train", help="train headless"))
     p = sub.add_parser("predict", help="predict with trained weights")
@@ -110,12 +111,26 @@ def _data_spec_for(path: str, old: dict) -> dict:
     raise UsageError(f"{path}: unknown data type (use a .csv or .npz file or an image folder)")
 
 
+def _project_path(project: str | None) -> str | None:
+    """A project file, or the name of a built-in example (``bpstudio train iris``)."""
+    from bpstudio.session import example_path, list_examples
+
+    if not project or Path(project).exists() and Path(project).suffix == ".bpstudio":
+        return project
+    p = Path(project)
+    if p.is_dir() or p.suffix.lower() in (".csv", ".tsv", ".npz"):
+        raise UsageError(f"{project}: is a dataset, not a project: use --data {project}")
+    if not p.exists():
+        if project in {e.name for e in list_examples()}:
+            return str(example_path(project))
+        raise UsageError(f"{project}: no such project file (or example: see 'bpstudio examples')")
+    return project
+
+
 def _open_session(project: str | None):
     from bpstudio.session import Session
 
-    if project and not Path(project).exists():
-        raise UsageError(f"{project}: no such project file")
-    return Session.open(project)
+    return Session.open(_project_path(project))
 
 
 def _apply_train_options(session, args) -> None:
@@ -271,6 +286,10 @@ def _train(session, args) -> int:
     ds = session.load_data()
     for msg in ds.messages:
         _say(msg, quiet=args.quiet)
+    if args.data:
+        # New data: the network follows it as in the editor (Input shape, output units).
+        for change in session.fit_to_data():
+            _say(f"fitted to the data: {change}", quiet=args.quiet)
     session.build_network()
     if args.load_weights:
         from bpstudio.io.weights import load_into_network
@@ -368,18 +387,17 @@ def _gradcheck(session, args) -> int:
 def cmd_predict(args) -> int:
     from bpstudio.io.predict import predict_cli
 
-    return predict_cli(args.project, args.weights, args.data, args.out)
+    return predict_cli(_project_path(args.project), args.weights, args.data, args.out)
 
 
 def cmd_export(args) -> int:
     from bpstudio.io.export import export_cli
 
-    return export_cli(args.project, args.weights, args.format, args.out)
+    return export_cli(_project_path(args.project), args.weights, args.format, args.out)
 
 
 def cmd_gui(project: str | None) -> int:
-    if project and not Path(project).exists():
-        raise UsageError(f"{project}: no such project file")
+    project = _project_path(project)
     try:
         from bpstudio.ui.app import main as gui_main
     except ImportError as exc:

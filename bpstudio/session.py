@@ -147,6 +147,18 @@ class Session:
         )
         return self.dataset
 
+    def fit_to_data(self) -> list[str]:
+        """Make the graph fit the loaded data (Input shape, output units, a Flatten for
+        images), as the editor does when a person picks new data. Returns what changed."""
+        from bpstudio.graph.fit import fit_commands
+
+        done = []
+        for cmd in fit_commands(self.project.graph, self.dataset):
+            cmd.do(self.project.graph)
+            value = getattr(cmd, "value", None)
+            done.append(f"{cmd.node_id}.{cmd.name} = {value}" if value is not None else cmd.text)
+        return done
+
     def input_shape(self) -> tuple[int, ...]:
         """The Input node's shape: as given in the graph, else taken from the data."""
         node = self._input_node()

@@ -121,3 +121,20 @@ def test_console_entry_point_runs():
         [sys.executable, "-m", "bpstudio", "examples"], capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 0 and "spiral" in proc.stdout
+
+
+def test_data_option_fits_the_network_to_new_data(capsys):
+    """--data on the default (2-input, 3-class) example with 4-feature iris trains."""
+    from bpstudio.session import example_path
+
+    iris = example_path("iris").parent.parent / "datasets" / "iris.csv"
+    code, out, _ = run(["train", "--data", str(iris), "--epochs", "60", "--quiet"], capsys)
+    assert code == 0
+    assert _last_json(out)["train_accuracy"] > 0.9
+
+
+def test_example_names_work_as_projects_and_datasets_get_a_hint(capsys):
+    code, out, _ = run(["train", "xor", "--epochs", "1", "--quiet"], capsys)
+    assert code == 0 and _last_json(out)["epochs"] == 1
+    code, _, err = run(["train", "some.csv"], capsys)
+    assert code == 2 and "--data some.csv" in err

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bpstudio.errors import WeightsError
+from bpstudio.errors import GraphError, WeightsError
 from bpstudio.io.metadata import loss_task, make_metadata
 from bpstudio.io.weights import load_weights
 
@@ -31,8 +31,16 @@ def open_model(project, weights_path, strict: bool = True):
         metadata = _metadata_from_data(project, graph)
     metadata = {**metadata, "graph": graph, "task": loss_task(graph) or metadata.get("task")}
     shape = tuple(int(s) for s in metadata["input_shape"])
-    net = compile_graph(project.graph, shape, xp=np, dtype=np.float32)
-    net.build(shape, np.random.default_rng(0))
+    try:
+        net = compile_graph(project.graph, shape, xp=np, dtype=np.float32)
+        net.build(shape, np.random.default_rng(0))
+    except GraphError as exc:
+        # The weights' own record of their input does not fit this project's graph:
+        # name the weights file, which is what most likely belongs elsewhere.
+        raise WeightsError(
+            f"{Path(weights_path).name}: made for inputs of shape {list(shape)}, which this "
+            f"project's network does not take ({exc}); are they another project's weights?"
+        ) from None
     try:
         net.load_report = net.load_state_dict(tensors, strict=strict)
     except WeightsError as exc:

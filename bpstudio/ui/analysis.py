@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bpstudio.errors import BpError
-from bpstudio.graph.catalogue import OPS
+from bpstudio.graph.fit import loss_feeder, wanted_outputs  # noqa: F401  (re-exported)
 from bpstudio.graph.shapes import infer_shapes
 from bpstudio.graph.validate import validate
 
@@ -58,28 +58,6 @@ def analyse(graph, dataset=None) -> Analysis:
     if dataset is not None:
         issues += [i for i in _output_issues(graph, shapes, dataset) if i not in issues]
     return Analysis(shapes, issues)
-
-
-def loss_feeder(graph) -> tuple[str, str] | None:
-    """(loss node id, id of the node feeding it), when there is exactly one of each."""
-    losses = [n for n in graph.nodes.values() if OPS.get(n.op) and OPS[n.op].is_loss]
-    if len(losses) != 1:
-        return None
-    feeders = graph.inputs_of(losses[0].id)
-    return (losses[0].id, feeders[0]) if len(feeders) == 1 else None
-
-
-def wanted_outputs(graph, dataset) -> int | None:
-    """How many values the network must output for this data and this loss."""
-    pair = loss_feeder(graph)
-    if pair is None:
-        return None
-    op = graph.nodes[pair[0]].op
-    if op == "CrossEntropyLoss":
-        return len(dataset.class_names or [])
-    if op == "BCEWithLogitsLoss":
-        return 1
-    return int(dataset.y_train.shape[1]) if dataset.y_train.ndim == 2 else 1
 
 
 def _output_issues(graph, shapes, dataset) -> list[Issue]:
