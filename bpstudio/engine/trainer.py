@@ -64,7 +64,8 @@ class Histogram:
 
 @dataclass(frozen=True)
 class StatsEvent:
-    """What the app draws between steps; sampled every ``stats_interval`` seconds."""
+    """What the app draws between steps; sampled every ``stats_interval`` seconds and
+    at ~64 evenly spaced steps of a run (so a run of a second has histories too)."""
 
     step: int
     weight_hists: dict  # param name -> Histogram
@@ -304,6 +305,12 @@ class Trainer:
         interval = self.config.stats_interval
         if interval is None:
             return False
+        # a run of a second would get a snapshot or two from the clock alone: a step
+        # cadence gives every run ~64 (and its last step one), so histories have a shape
+        total = self.config.epochs * self.n_batches
+        every = max(1, total // 64)
+        if self.step % every == 0 or self.step == total - 1:
+            return True
         return time.perf_counter() - last >= interval
 
     def _guarded_step(self, xb, yb, want_stats: bool):
