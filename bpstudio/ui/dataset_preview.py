@@ -72,7 +72,9 @@ class DataPreview(QStackedWidget):
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         for r, row in enumerate(p.rows):
             for c, value in enumerate(row):
-                item = QTableWidgetItem(value)
+                # a missing cell may arrive as NaN; QTableWidgetItem(float) is the
+                # "type" overload and overflows, so always hand it text
+                item = QTableWidgetItem("" if value != value or value is None else str(value))
                 if p.types[c] in ("integer", "number"):
                     item.setTextAlignment(right)
                 if p.columns[c] == target:

@@ -28,6 +28,8 @@ def install_training(window) -> TrainingPanel:
     model.graphChanged.connect(panel.on_graph_changed)
     panel.form.edited.connect(model.settings_edited)  # unsaved mark in the title
     model.projectReplaced.connect(lambda: panel.set_session(model.session))
+    # a run's curves describe weights that other data (or none) just dropped
+    model.datasetChanged.connect(lambda: panel.clear_live())
     window.scene.nodeSelected.connect(plots.highlight_node)
     panel.diverged_at.connect(lambda node: _select(window, node))
     window.close_hooks.append(panel.shutdown)

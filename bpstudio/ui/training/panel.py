@@ -117,7 +117,18 @@ class TrainingPanel(QWidget):
         self.banner.hide()
         self.form.load()
         self.runs.set_runs(session.runs)
-        self.progress.end("not started")
+        self.clear_live()
+
+    def clear_live(self, text: str = "not started") -> None:
+        """The last run's bar and curves go (another project or other data is shown);
+        ticked earlier runs of this project stay overlaid."""
+        if self.runner.active:
+            return
+        self.progress.reset(text)
+        if self.plots is not None:
+            self.plots.show_runs(self.runs.ticked())
+            self.plots.begin_run(None)
+            self.plots.set_live(False)  # pushes the emptied buffers to the plots
 
     # --------------------------------------------------------------- commands
     def start_pause(self) -> None:

@@ -123,3 +123,9 @@ class ProgressView(QWidget):
 
     def end(self, text: str) -> None:
         self.line.setText(text)
+
+    def reset(self, text: str = "not started") -> None:
+        """No run of the shown project: an empty bar (not the last run's 37%)."""
+        self.meter.reset()
+        self.bar.set_fraction(0.0)
+        self.line.setText(text)

@@ -135,6 +135,21 @@ class BoundaryView(QWidget):
         wait = max(0.0, 1.0 / hz - (time.monotonic() - self._last))
         self._timer.start(int(wait * 1000))
 
+    def clear(self, text: str = "") -> None:
+        """Show nothing but ``text``: the picture belongs to a model or data no longer
+        shown (another project, other data, a graph that does not compile)."""
+        self._timer.stop()
+        self._thumb_timer.stop()
+        self._thumb_args = None
+        self.probs = None
+        self._points_key = self._thumb_key = None
+        self._thumb_labels = {}
+        self.image.clear()
+        self.train_pts.setData([], [])
+        self.val_pts.setData([], [])
+        clear_layout(self.thumb_grid)
+        self.note.setText(text)
+
     @one_blas_thread
     def redraw(self) -> bool:
         self._last = time.monotonic()
@@ -146,16 +161,14 @@ class BoundaryView(QWidget):
             ensure_network(session)
             net = self.shadow.sync(session) if ds is not None else None
         except BpError as exc:
-            self.note.setText(str(exc))
+            self.clear(str(exc))
             return False
         if net is None:
-            self.note.setText(why_no_network(session))
+            self.clear(why_no_network(session))
             return False
         if not is_planar(net):
             shape = list(net.shapes[net.input_id])
-            self.note.setText(
-                f"The decision boundary needs 2 input features; this data has {shape}."
-            )
+            self.clear(f"The decision boundary needs 2 input features; this data has {shape}.")
             return False
         self._draw(net, ds)
         return True

@@ -6,6 +6,8 @@ from "Diagnose now", which runs one pass on a training batch when no run trains.
 
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
@@ -76,7 +78,22 @@ class DiagnosisPanel(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.text, 1)
         self.run_btn.clicked.connect(self.diagnose_now)
-        self.text.setHtml("<p style='color:#64748b'>Train, or press Diagnose now.</p>")
+        self.clear()
+
+    def clear(self, problem: str = "") -> None:
+        """Forget the findings (they were about another project, other data or a graph
+        since edited); ``problem``: why the network cannot be diagnosed now."""
+        self.findings = []
+        self._layout = None
+        self.source.setText("")
+        if problem:
+            html = f"<p style='color:#b91c1c'><b>Cannot diagnose:</b> {escape(problem)}</p>"
+        else:
+            html = "<p style='color:#64748b'>Train, or press Diagnose now.</p>"
+        if html != self._html:
+            self._html = html
+            self.text.setHtml(html)
+        self.findingsChanged.emit({})
 
     def set_busy(self, busy: bool) -> None:
         self.busy = busy

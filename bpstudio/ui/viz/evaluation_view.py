@@ -114,6 +114,20 @@ class EvaluationView(QWidget):
             wait = max(0.0, 1.0 / MAX_HZ - (time.monotonic() - self._last))
             self._timer.start(int(wait * 1000))
 
+    def clear(self, text: str = "") -> None:
+        """Show nothing but ``text``: the results belong to a model or data no longer
+        shown (another project, other data, a graph that does not compile)."""
+        self._timer.stop()
+        self.result = self.matrix = self.wrong = None
+        for t in (self.confusion, self.wrong_table):
+            t.clear()
+            t.setRowCount(0)
+            t.setColumnCount(0)
+        clear_layout(self.wrong_grid)
+        self.scatter.setData([], [])
+        self.diagonal.setData([], [])
+        self.summary.setText(text)
+
     # ------------------------------------------------------------ evaluating
     @one_blas_thread
     def evaluate(self) -> bool:
@@ -124,15 +138,15 @@ class EvaluationView(QWidget):
             ensure_network(session)
             net = self.shadow.sync(session) if ds is not None else None
         except BpError as exc:
-            self.summary.setText(str(exc))
+            self.clear(str(exc))
             return False
         if net is None:
-            self.summary.setText(why_no_network(session))
+            self.clear(why_no_network(session))
             return False
         x, y = (ds.x_val, ds.y_val) if self.split.currentText() == "validation" else (
             ds.x_train, ds.y_train)  # fmt: skip
         if len(x) == 0:
-            self.summary.setText(f"The {self.split.currentText()} split is empty.")
+            self.clear(f"The {self.split.currentText()} split is empty.")
             return False
         self.result = ev = evaluate_split(net, x, y, ds.class_names)
         if ev.is_classification:

@@ -17,6 +17,7 @@ from bpstudio.ui.viz.legend import CornerPin, FlowLegend
 from bpstudio.ui.viz.overlay import FlowOverlay
 from bpstudio.ui.viz.step_panel import StepPanel
 from bpstudio.viz.flow import frame_from_stats, frame_from_step
+from bpstudio.viz.shadow import why_no_network
 
 Area = Qt.DockWidgetArea
 BUSY_STATES = ("running", "stopping")
@@ -63,7 +64,7 @@ class VizController(QObject):
         self.legend.enabledChanged.connect(self.overlay.set_enabled)
         self.legend.modeChanged.connect(self._mode_changed)
         self.model.projectReplaced.connect(self._project_replaced)
-        self.model.datasetChanged.connect(self._weights_changed)
+        self.model.datasetChanged.connect(self._data_changed)
         self.model.graphChanged.connect(self._graph_changed)
         self.docks["boundary"].visibilityChanged.connect(self._boundary_shown)
         self.docks["evaluation"].visibilityChanged.connect(self._evaluation_shown)
@@ -137,15 +138,43 @@ class VizController(QObject):
         session = self.model.session
         if self.steps.step is not None and session.network_stale:
             self.steps.reset("The graph changed: start a new batch.")
+        problem = self._problem()
+        if problem:  # nothing shown may describe a network that cannot be built
+            self._clear_views(problem)
+        elif session.network_stale:  # findings about the network before the edit
+            self.diagnosis.clear()
+            self._weights_changed()  # the pictures say the network must be rebuilt
         # the overlay may need items for new nodes and edges
         QTimer.singleShot(0, lambda: self.overlay.show_frame(self.overlay.frame))
 
-    def _project_replaced(self) -> None:
-        self.steps.reset()
+    def _problem(self) -> str:
+        """The graph's first error (what stops it compiling), or ""."""
+        errors = [i for i in self.model.analysis().issues if i.severity == "error"]
+        if not errors:
+            return ""
+        first = errors[0]
+        return f"{first.node_id}: {first.message}" if first.node_id else first.message
+
+    def _clear_views(self, text: str) -> None:
+        """Every picture and finding goes: they belong to a model no longer shown."""
         self.last_stats = None
         self.overlay.show_frame(None)
-        self.overlay.show_findings({})
         self.legend.set_frame(None)
+        self.diagnosis.clear(text if self._problem() else "")
+        self.boundary.clear(text)
+        self.evaluation.clear(text)
+
+    def _data_changed(self) -> None:
+        """Other data (or none, after a failed load): the step, the pictures, the
+        findings were all computed on the old data."""
+        if self.steps.step is not None:
+            self.steps.reset("The data changed: start a new batch.")
+        self._clear_views(why_no_network(self.model.session))
+        self._weights_changed()
+
+    def _project_replaced(self) -> None:
+        self.steps.reset()
+        self._clear_views(why_no_network(self.model.session))
         self._weights_changed()
 
 
