@@ -7,6 +7,8 @@ children once the window is built (or take ``VizController.attach_runner``).
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QObject, Qt, QTimer
 
 from bpstudio.ui.training.runner import TrainingRunner
@@ -21,6 +23,10 @@ from bpstudio.viz.shadow import why_no_network
 
 Area = Qt.DockWidgetArea
 BUSY_STATES = ("running", "stopping")
+# While training, the graph overlay and its legend follow the statistics at most once a
+# second: each new frame repaints the editor's nodes and the legend in Python (~15 ms,
+# on the GIL the worker needs) and the statistics come 4 times a second.
+FRAME_INTERVAL_MS = 1000
 
 
 class VizController(QObject):
@@ -33,6 +39,8 @@ class VizController(QObject):
         self.model = model
         self.runner: TrainingRunner | None = None
         self.last_stats = None
+        self._frame_shown = 0.0  # time.monotonic() of the last training frame
+        self._frame_timer = QTimer(self, singleShot=True, timeout=self._show_stats_frame)
         self.overlay = FlowOverlay(window.scene, self)
         self.legend = FlowLegend()
         self.pin = CornerPin(window.view, self.legend)
@@ -88,7 +96,9 @@ class VizController(QObject):
     def on_packet(self, packet) -> None:
         if packet.stats is not None:
             self.last_stats = packet.stats
-            self.show_frame(frame_from_stats(packet.stats, self.legend.mode), "training")
+            if not self._frame_timer.isActive():
+                wait = FRAME_INTERVAL_MS / 1000 - (time.monotonic() - self._frame_shown)
+                self._frame_timer.start(max(0, int(wait * 1000)))
             self.diagnosis.on_stats(packet.stats)
             self.boundary.request()
         if packet.epochs:
@@ -100,7 +110,15 @@ class VizController(QObject):
         self.diagnosis.set_busy(busy)
         self.boundary.set_busy(busy)
         if state in ("idle", "paused"):
+            if self._frame_timer.isActive():  # the newest statistics at once
+                self._frame_timer.stop()
+                self._show_stats_frame()
             self._weights_changed()
+
+    def _show_stats_frame(self) -> None:
+        if self.last_stats is not None:
+            self._frame_shown = time.monotonic()
+            self.show_frame(frame_from_stats(self.last_stats, self.legend.mode), "training")
 
     # ----------------------------------------------------------------- frames
     def show_frame(self, frame, source: str = "") -> None:
@@ -157,6 +175,7 @@ class VizController(QObject):
 
     def _clear_views(self, text: str) -> None:
         """Every picture and finding goes: they belong to a model no longer shown."""
+        self._frame_timer.stop()
         self.last_stats = None
         self.overlay.show_frame(None)
         self.legend.set_frame(None)
