@@ -51,6 +51,9 @@ class TrainingPlots(QWidget):
             "gradient norms (smoothed)", "‖grad‖", colours, smoothing=0.9
         )
         self.ratios = ParamCurvesPlot("update / weight ratio", "‖Δw‖/‖w‖", colours)
+        # the long title where it fits, a short one in a small plot
+        self.grad_norms.widget.set_title("gradient norms (smoothed)", "gradient norms")
+        self.ratios.widget.set_title("update / weight ratio", "update / weight")
         self.weights = DistributionView("weight")
         self.grads = DistributionView("gradient")
         self.batches_per_epoch = 1

@@ -83,6 +83,7 @@ class DistributionView:
             pen=pg.mkPen("#1f77b4"),
         )
         self.evolution = make_plot(f"{what}s over training", what, "epoch")
+        self.evolution.set_title(f"{what}s over training", f"{what} history")
         self.heat = pg.ImageItem(axisOrder="row-major")
         self.heat.setColorMap(pg.colormap.get("CET-L12"))
         self.evolution.addItem(self.heat)
@@ -138,8 +139,9 @@ class DistributionView:
         self.bars.setData(edges, counts)
         if self._titled != self.selected:  # a new title re-lays the plot out: only on change
             self._titled = self.selected
-            item = self.current.getPlotItem()
-            item.setTitle(f"{self.selected}: {self.what}s now", size="9pt")
+            self.current.set_title(
+                f"{self.selected}: {self.what}s now", f"{self.selected} {self.what}s"
+            )
         return True
 
     def refresh_heat(self) -> bool:

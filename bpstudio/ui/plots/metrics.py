@@ -12,7 +12,16 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from bpstudio.ui.plots.buffers import Ema, Series
-from bpstudio.ui.plots.style import LEGEND_BRUSH, RUN_COLOURS, XSpan, make_plot, streaming_curve
+from bpstudio.ui.plots.style import (
+    LEGEND_BRUSH,
+    RUN_COLOURS,
+    XSpan,
+    fit_legend,
+    keep_legend_fitted,
+    key_html,
+    make_plot,
+    streaming_curve,
+)
 
 LABELS = {"loss": "loss", "accuracy": "accuracy"}
 
@@ -23,15 +32,24 @@ class MetricPlot:
     def __init__(self, metric: str, title: str):
         self.metric = metric
         self.widget = make_plot(title, LABELS[metric])
+        orange = "#ff7f0e"
+        # the live curves' key sits in the title, outside the data; the legend names
+        # only earlier runs' overlays, and hides itself where it would cover the curves
+        self.widget.set_title(
+            key_html(title, [("train", RUN_COLOURS[0]), ("validation", orange)]),
+            key_html(title, [("train", RUN_COLOURS[0]), ("val", orange)]),
+            title,
+        )
         item = self.widget.getPlotItem()
         # loss falls, accuracy rises: put the legend where the curve is not
         offset = (-5, 5) if metric == "loss" else (-5, -5)
-        self.legend = item.addLegend(offset=offset, labelTextSize="8pt", brush=LEGEND_BRUSH)
+        self.legend = item.addLegend(offset=offset, labelTextSize="7pt", brush=LEGEND_BRUSH)
+        keep_legend_fitted(self.widget, self.legend)
         blue = pg.mkColor(RUN_COLOURS[0])
         faint = pg.mkColor(blue)
         faint.setAlpha(60)
         self.raw = streaming_curve(self.widget, pen=pg.mkPen(faint, width=1))
-        self.smooth = streaming_curve(self.widget, pen=pg.mkPen(blue, width=2), name="train")
+        self.smooth = streaming_curve(self.widget, pen=pg.mkPen(blue, width=2))
         self.epoch_train = self.widget.plot(
             [],
             [],
@@ -40,9 +58,7 @@ class MetricPlot:
             symbolSize=4,
             symbolBrush=blue,
             symbolPen=None,
-            name="train/epoch",
         )
-        orange = pg.mkColor("#ff7f0e")
         self.epoch_val = self.widget.plot(
             [],
             [],
@@ -51,7 +67,6 @@ class MetricPlot:
             symbolSize=4,
             symbolBrush=orange,
             symbolPen=None,
-            name="validation",
         )
         self._overlays: list = []
         self.span = XSpan()
@@ -126,6 +141,7 @@ class MetricPlot:
                     name=f"{name} validation",
                 )
                 self._overlays.append(val)
+        fit_legend(self.widget, self.legend)
 
 
 def smoothed(x, y, metric: str) -> tuple[np.ndarray, np.ndarray]:

@@ -13,6 +13,8 @@ from bpstudio.ui.plots.style import (
     LEGEND_BRUSH,
     NodeColours,
     XSpan,
+    fit_legend,
+    keep_legend_fitted,
     make_plot,
     node_of,
     param_pen,
@@ -29,10 +31,12 @@ class ParamCurvesPlot:
         self.widget = make_plot(title, left)
         item = self.widget.getPlotItem()
         item.setLogMode(y=True)
-        item.getAxis("left").enableAutoSIPrefix(False)  # "(x0.001)" on a log axis confuses
+        # shown only where the plot has room for it: the curves' colour is their node's,
+        # as on the graph, and a selected node's curves are drawn thick
         self.legend = item.addLegend(
             offset=(-5, 5), labelTextSize="7pt", colCount=2, brush=LEGEND_BRUSH
         )
+        keep_legend_fitted(self.widget, self.legend)
         self.colours = colours
         self.cap = cap
         self.smoothing = smoothing  # EMA weight for noisy per-step values, None = raw
@@ -110,6 +114,7 @@ class ParamCurvesPlot:
                     self._dirty = True  # created at the next call
                     continue
                 self._new_curve(name)
+                fit_legend(self.widget, self.legend)
                 new_curves = None if new_curves is None else new_curves - 1
             self._curves[name].setData(*series.view())
         for name in set(self._curves) - set(self._series):

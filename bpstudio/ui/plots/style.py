@@ -6,10 +6,11 @@ import time
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics, QTextDocument
 
 pg.setConfigOptions(antialias=False, background="w", foreground="k")
 
-LEGEND_BRUSH = (255, 255, 255, 190)  # a legend over the curves leaves them readable
+LEGEND_BRUSH = (255, 255, 255, 150)  # a legend over the curves leaves them readable
 RUN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
 
 
@@ -53,9 +54,49 @@ class PaintClock:
 PAINT_CLOCK = PaintClock()
 
 
+COMPACT_HEIGHT = 170  # px: below this a plot drops its axis labels (the title names it)
+TICK_FONT = QFont()
+TICK_FONT.setPointSizeF(7.5)
+
+
+class SparseAxis(pg.AxisItem):
+    """An axis whose tick labels stay ``min_px`` apart. pyqtgraph always labels its
+    coarsest ticks, which in a plot a few dozen pixels tall pile on top of each other;
+    here that level is thinned to a multiple (2, 5, 10, ...) of its spacing instead."""
+
+    def __init__(self, orientation: str, min_px: float):
+        super().__init__(orientation)
+        self.min_px = min_px
+        # "(x0.001)" beside values 400-800 reads as a wrong value, not a unit
+        self.enableAutoSIPrefix(False)
+        self.setStyle(tickFont=TICK_FONT, tickTextOffset=2)
+
+    def tickSpacing(self, minVal, maxVal, size):
+        levels = super().tickSpacing(minVal, maxVal, size)
+        span = abs(maxVal - minVal)
+        if self._tickSpacing is not None or not levels or span == 0:
+            return levels
+        room = max(1.0, size / self.min_px)  # labels that fit along the axis
+        kept = [(step, offset) for step, offset in levels if span / step <= room + 1]
+        if kept:
+            return kept
+        step, offset = levels[0]
+        for factor in (2, 5, 10, 20, 50, 100, 1000):
+            if span / (step * factor) <= room + 1:
+                break
+        return [(step * factor, offset)]
+
+
 class TimedPlotWidget(pg.PlotWidget):
     """A PlotWidget that adds the CPU time of each of its paints to ``PAINT_CLOCK``
-    (thread time: waiting for the GIL is not painting)."""
+    (thread time: waiting for the GIL is not painting). Its title is shortened to fit
+    its width, and a small plot drops its axis labels."""
+
+    def __init__(self):
+        axes = {"left": SparseAxis("left", 22), "bottom": SparseAxis("bottom", 42)}
+        super().__init__(axisItems=axes)
+        self._titles: tuple[str, ...] = ("",)
+        self._compact: bool | None = None
 
     def paintEvent(self, event):
         t0 = time.thread_time()
@@ -64,19 +105,81 @@ class TimedPlotWidget(pg.PlotWidget):
         finally:
             PAINT_CLOCK.spent += time.thread_time() - t0
 
+    def set_title(self, *variants: str) -> None:
+        """Show the first of ``variants`` (HTML allowed, longest first) that fits the
+        width; the last one is elided if even it does not. The full one is the tooltip."""
+        self._titles = variants
+        self.setToolTip(variants[0])
+        self._fit_title()
 
-def make_plot(title: str, left: str, bottom: str = "epoch") -> pg.PlotWidget:
+    def _fit_title(self) -> None:
+        font = QFont()
+        font.setPointSizeF(8.5)
+        # a title wider than the plot widens its scene past the widget: cut at the right
+        # (the title spans the data area only, not the left axis)
+        left = self.getPlotItem().getAxis("left")
+        room = max(20, self.width() - (left.width() if left.isVisible() else 0) - 16)
+        doc = QTextDocument()
+        doc.setDefaultFont(font)
+        doc.setDocumentMargin(0)
+        for text in self._titles:
+            doc.setHtml(text)
+            if doc.idealWidth() <= room:
+                break
+        else:
+            elide = Qt.TextElideMode.ElideRight
+            text = QFontMetrics(font).elidedText(doc.toPlainText(), elide, room)
+        self.getPlotItem().setTitle(text, size="8.5pt")
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if event is None or "_titles" not in self.__dict__:  # pyqtgraph's, during __init__
+            return
+        self._fit_title()
+        compact = event.size().height() < COMPACT_HEIGHT
+        if compact != self._compact:
+            self._compact = compact
+            item = self.getPlotItem()
+            for side in ("left", "bottom"):
+                item.getAxis(side).showLabel(not compact)
+
+
+def make_plot(title: str, left: str, bottom: str = "epoch") -> TimedPlotWidget:
     """A PlotWidget set up for streaming data: downsampled, clipped to view. No grid:
     its translucent lines doubled the cost of painting a plot."""
     w = TimedPlotWidget()
     item = w.getPlotItem()
-    item.setTitle(title, size="9pt")
+    w.set_title(title)
     item.setLabel("left", left)
     item.setLabel("bottom", bottom)
+    # no "(x0.001)" prefix on the value axis: pyqtgraph re-lays its label out (HTML)
+    # on every range change, i.e. on most updates of a growing curve
+    item.getAxis("left").enableAutoSIPrefix(False)
     item.setDownsampling(auto=True, mode="peak")
     item.setClipToView(True)
     w.setMinimumSize(160, 80)
     return w
+
+
+def fit_legend(widget: pg.PlotWidget, legend) -> None:
+    """Show ``legend`` only while it covers little of the data area: in a small plot it
+    would hide the curves (the title or a tooltip names them there instead)."""
+    vb = widget.getPlotItem().getViewBox().boundingRect()
+    lg = legend.boundingRect()
+    fits = lg.width() <= 0.6 * vb.width() and lg.height() <= 0.35 * vb.height()
+    legend.setVisible(bool(legend.items) and fits)
+
+
+def keep_legend_fitted(widget: pg.PlotWidget, legend) -> None:
+    """Re-check ``fit_legend`` whenever the plot's data area is resized."""
+    vb = widget.getPlotItem().getViewBox()
+    vb.sigResized.connect(lambda *_a: fit_legend(widget, legend))
+
+
+def key_html(title: str, key: list[tuple[str, str]]) -> str:
+    """``title`` followed by a colour key: [(label, '#rrggbb'), ...] -> HTML."""
+    parts = [f'<span style="color:{c}">&#9644;&nbsp;{label}</span>' for label, c in key]
+    return "&nbsp;&nbsp;".join([title, *parts])
 
 
 def streaming_curve(plot: pg.PlotWidget, **kwargs) -> pg.PlotDataItem:
