@@ -29,6 +29,26 @@ from bpstudio.session import Session  # noqa: E402
 
 STATS_INTERVAL = 0.25  # as the panel trains
 VERBOSE = "-v" in sys.argv
+# CPU seconds the training thread spent in the last run (time.thread_time on that
+# thread): samples per CPU second separate work the app adds to training (GIL hand-overs,
+# caches) from time it only waited (for the GIL or for a core the machine lent elsewhere)
+LAST_TRAIN_CPU = [0.0]
+
+
+def _time_worker_cpu() -> None:
+    """Make the app's worker thread record its CPU time in LAST_TRAIN_CPU."""
+    from bpstudio.ui.training import runner as runner_module
+
+    run = runner_module._Worker.run
+
+    def timed(self):
+        cpu0 = time.thread_time()
+        try:
+            run(self)
+        finally:
+            LAST_TRAIN_CPU[0] = time.thread_time() - cpu0
+
+    runner_module._Worker.run = timed
 
 
 def session_for(example: str, epochs: int) -> Session:
@@ -46,10 +66,11 @@ def headless(example: str, epochs: int, threads: int) -> tuple[float, int]:
     config.stats_interval = STATS_INTERVAL
     trainer = s.make_trainer(config)
     with threadpool_limits(limits=threads, user_api="blas"):
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.thread_time()
         for _ in trainer.run():
             pass
         seconds = time.perf_counter() - t0
+        LAST_TRAIN_CPU[0] = time.thread_time() - cpu0
     return seconds, trainer.n_samples * epochs
 
 
@@ -177,7 +198,7 @@ def _close(owner, panel) -> None:
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
-def report(threads, runs: dict, stalls, shares) -> None:
+def report(threads, runs: dict, stalls, shares, cpu_runs: dict) -> None:
     med = {k: statistics.median(v) for k, v in runs.items()}
 
     def ratio(base: str) -> str:
@@ -191,6 +212,11 @@ def report(threads, runs: dict, stalls, shares) -> None:
         f"worker thread {ratio('thread')}\n  longest GUI stall {max(stalls) * 1000:.0f} ms "
         f"(runs: {', '.join(f'{x * 1000:.0f}' for x in stalls)} ms); GUI thread CPU "
         f"{statistics.median(shares):.0%} of the run's wall time (median)"
+    )
+    per_cpu = [a / b for a, b in zip(cpu_runs["app"], cpu_runs["thread"], strict=True)]
+    print(
+        f"  per CPU second of the training thread: app / headless worker thread "
+        f"{statistics.median(per_cpu):.0%} (pairs: {', '.join(f'{r:.0%}' for r in per_cpu)})"
     )
 
 
@@ -213,6 +239,7 @@ def main(argv=None) -> int:
     from bpstudio.ui.app import make_app
 
     app = make_app()
+    _time_worker_cpu()
     whole = not args.panel
     if args.no_viz:
         import bpstudio.ui.viz.install as viz
@@ -226,6 +253,7 @@ def main(argv=None) -> int:
     headless(args.example, max(1, args.epochs // 10), 1)  # warm-up, not timed
     for threads in args.threads:
         runs = {"headless": [], "thread": [], "app": []}
+        cpu_runs = {"headless": [], "thread": [], "app": []}
         stalls, shares = [], []
         for i in range(args.repeats):
             # ABBA order: a machine that speeds up or slows down during the benchmark
@@ -240,7 +268,8 @@ def main(argv=None) -> int:
                     run = headless if side == "headless" else headless_in_thread
                     sec, n = run(args.example, args.epochs, threads)
                 runs[side].append(n / sec)
-        report(threads, runs, stalls, shares)
+                cpu_runs[side].append(n / max(LAST_TRAIN_CPU[0], 1e-9))
+        report(threads, runs, stalls, shares, cpu_runs)
     return 0
 
 

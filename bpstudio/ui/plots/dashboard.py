@@ -34,7 +34,10 @@ from bpstudio.ui.plots.style import PAINT_CLOCK, NodeColours, node_of
 from bpstudio.ui.training.packets import merge_steps
 
 REPAINT_MS = 33  # fastest repaint tick
-PAINT_SHARE = 0.06  # most of the GUI thread's time the plots may spend painting
+# Most of the GUI thread's time the plots may spend painting. Each painting ms costs the
+# worker about two (GIL hand-overs; the 2 cores may be siblings): 6% kept the app under
+# 80% of headless speed, 3% repaints the loss about twice a second.
+PAINT_SHARE = 0.03
 SLOWEST_MS = 400  # a plot with news is repainted at least every 6 x this
 NEW_CURVES_PER_TICK = 2
 
