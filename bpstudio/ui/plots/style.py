@@ -86,6 +86,12 @@ class SparseAxis(pg.AxisItem):
                 break
         return [(step * factor, offset)]
 
+    def logTickValues(self, minVal, maxVal, size, stdTicks):
+        ticks = super().logTickValues(minVal, maxVal, size, stdTicks)
+        # marks at 2..9 x 10^k in every decade: over a dozen decades a solid black bar
+        kept = [(step, v) for step, v in ticks if step is not None or len(v) * 4 <= size]
+        return kept or ticks
+
 
 class TimedPlotWidget(pg.PlotWidget):
     """A PlotWidget that adds the CPU time of each of its paints to ``PAINT_CLOCK``
