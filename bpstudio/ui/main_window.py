@@ -32,6 +32,12 @@ from bpstudio.ui.palette import Palette
 from bpstudio.ui.projects import Recovery
 
 AUTOSAVE_MS = 60_000
+# Bump whenever docks are added, renamed or rearranged by default: a layout saved by an
+# older build would otherwise squeeze the new docks into slivers (QMainWindow restores
+# only the docks it knows, at the sizes it saved).
+LAYOUT_VERSION = 2
+# Below this a dock is a sliver: titles cut, plots a few pixels tall.
+MIN_DOCK = (150, 110)
 Area = Qt.DockWidgetArea
 
 
@@ -192,7 +198,7 @@ class MainWindow(FileActions, QMainWindow):
         self.resizeDocks(bottom, [230] * len(bottom), vertical)
 
     def reset_layout(self) -> None:
-        self.restoreState(self._default_state)
+        self.restoreState(self._default_state, LAYOUT_VERSION)
 
     def showEvent(self, event):
         if not self._layout_restored:
@@ -201,20 +207,46 @@ class MainWindow(FileActions, QMainWindow):
         super().showEvent(event)
 
     def _restore_layout(self) -> None:
+        """The default layout, then the saved one if it is of this layout version and
+        leaves every shown dock a usable size; the graph fits the view afterwards."""
         self.apply_default_layout()
-        self._default_state = self.saveState()
+        self._default_state = self.saveState(LAYOUT_VERSION)
         settings = QSettings()
         geometry, state = settings.value("window/geometry"), settings.value("window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
-        self.view.fit()
+        if state is not None and self.restoreState(state, LAYOUT_VERSION):
+            QTimer.singleShot(0, self._check_layout)  # sizes are known once laid out
+        QTimer.singleShot(0, self.view.fit)
+
+    def _check_layout(self) -> None:
+        """A saved layout that crushes a dock gives way to the default one; panels the
+        person had closed stay closed. A small window crushes any layout: left alone."""
+        if self.width() < 1000 or self.height() < 650 or not self.crushed_docks():
+            return
+        closed = [d for d in self.docks.values() if d.isHidden()]
+        self.reset_layout()
+        for dock in closed:
+            dock.hide()
+        QTimer.singleShot(0, self.view.fit)
+
+    def crushed_docks(self) -> list[str]:
+        """Names of shown, docked panels smaller than ``MIN_DOCK`` (a tab behind another
+        tab counts as hidden: it takes the shown tab's size when raised)."""
+        w, h = MIN_DOCK
+        return [
+            name
+            for name, d in self.docks.items()
+            if d.isVisible()
+            and not d.isFloating()
+            and not (self.tabifiedDockWidgets(d) and d.visibleRegion().isEmpty())
+            and (d.width() < w or d.height() < h)
+        ]
 
     def save_layout(self) -> None:
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/state", self.saveState())
+        settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
 
     def closeEvent(self, event):
         if not self.maybe_save():

@@ -61,6 +61,9 @@ class VizController(QObject):
             ),
             "evaluation": window.add_dock("Evaluation", self.evaluation, bottom, "evaluationDock"),
         }
+        # New batch, Back and Next stay in sight however narrow the layout makes the
+        # dock (the panel scrolls sideways, which would hide Next at the right)
+        self.docks["steps"].setMinimumWidth(self.steps.controls_width())
         window.tabifyDockWidget(self.docks["steps"], self.docks["diagnosis"])
         window.tabifyDockWidget(self.docks["diagnosis"], self.docks["evaluation"])
         self.docks["steps"].raise_()

@@ -137,6 +137,16 @@ class StepPanel(QWidget):
         self.next_btn.clicked.connect(self.next)
         self.table.itemSelectionChanged.connect(self._show_detail)
 
+    def controls_width(self) -> int:
+        """Pixels the New batch, Back and Next buttons need side by side (with the
+        widest Next label and room for a scroll bar)."""
+        labels = ("Next batch ▶", "Apply update ✓", "Next ▶")
+        fm = self.next_btn.fontMetrics()
+        widest = max(fm.horizontalAdvance(t) for t in labels) + 24
+        next_w = max(self.next_btn.sizeHint().width(), widest)
+        others = self.new_btn.sizeHint().width() + self.back_btn.sizeHint().width()
+        return next_w + others + 60
+
     # ------------------------------------------------------------------ actions
     def set_busy(self, busy: bool) -> None:
         """True while training runs: stepping is off, an open step is abandoned."""
