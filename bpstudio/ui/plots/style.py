@@ -139,8 +139,8 @@ class TimedPlotWidget(pg.PlotWidget):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        if event is None or "_titles" not in self.__dict__:  # pyqtgraph's, during __init__
-            return
+        if event is None or "_titles" not in self.__dict__ or self.getPlotItem() is None:
+            return  # pyqtgraph's own call during __init__, or one while closing
         self._fit_title()
         compact = event.size().height() < COMPACT_HEIGHT
         if compact != self._compact:
