@@ -89,3 +89,11 @@ def test_log_toggle_acts_on_the_loss_only(qtbot):
     assert not plots.accuracy.smooth.opts["logMode"][1]
     plots.log_scale.setChecked(False)
     assert not plots.loss.smooth.opts["logMode"][1]
+
+
+def test_choosing_a_tensor_retitles_both_histograms_at_once(qtbot):
+    plots = _plots(qtbot)
+    train_into_plots(qtbot, plots, epochs=2)
+    plots.tensor.setCurrentText("out.weight")
+    for view in (plots.weights, plots.grads):
+        assert "out.weight" in view.current.getPlotItem().titleLabel.text

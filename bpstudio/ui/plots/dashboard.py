@@ -39,7 +39,7 @@ REPAINT_MS = 33  # fastest repaint tick
 # 80% of headless speed, 3% repaints the loss about twice a second.
 PAINT_SHARE = 0.03
 SLOWEST_MS = 400  # a plot with news is repainted at least every 6 x this
-NEW_CURVES_PER_TICK = 2
+NEW_CURVES_PER_TICK = 4
 
 
 class TrainingPlots(QWidget):
@@ -64,7 +64,7 @@ class TrainingPlots(QWidget):
         self._pending: list = []  # packets not yet in the buffers
         self._build()
         loss = (self.loss.refresh, (self.loss.widget,))
-        # a few new curves per tick: creating one (and its legend entry) costs ~4 ms
+        # a few new curves per tick: creating one (and its legend entry) costs 2-4 ms
         grad_norms = functools.partial(self.grad_norms.refresh, new_curves=NEW_CURVES_PER_TICK)
         ratios = functools.partial(self.ratios.refresh, new_curves=NEW_CURVES_PER_TICK)
         # round robin; the loss, what a person watches most, comes every third tick
@@ -200,6 +200,11 @@ class TrainingPlots(QWidget):
         if name:
             self.weights.select(name)
             self.grads.select(name)
+            # both histograms at once: the round robin could leave one titled with the
+            # old tensor for seconds, a pair that reads as a mismatch
+            for view in (self.weights, self.grads):
+                view.refresh_bars()
+                view.current.viewport().update()
             self._next_unit = 2  # what the person just chose is repainted first
             self.timer.start(0)
 
