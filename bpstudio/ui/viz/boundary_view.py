@@ -82,6 +82,7 @@ class BoundaryView(QWidget):
         self._timer = QTimer(self, singleShot=True, timeout=self.redraw)
         self._thumb_timer = QTimer(self, singleShot=True, timeout=self._draw_thumbnails)
         self._thumb_args = None  # (net, grid) the pending thumbnails are drawn from
+        self._labels = None  # the axis labels shown
         self.plot = pg.PlotWidget(background="w")
         self.plot.setAspectLocked(True)
         self.plot.getPlotItem().hideButtons()
@@ -211,8 +212,11 @@ class BoundaryView(QWidget):
         norm = (ds.transform or {}).get("normalize") or {}
         scaled = norm.get("method", "none") != "none"
         suffix = f" ({norm.get('method')})" if scaled else ""
-        self.plot.setLabel("bottom", names[0] + suffix)
-        self.plot.setLabel("left", names[1] + suffix)
+        labels = (names[0] + suffix, names[1] + suffix)
+        if labels != self._labels:  # pyqtgraph re-lays a label out even when unchanged
+            self._labels = labels
+            self.plot.setLabel("bottom", labels[0])
+            self.plot.setLabel("left", labels[1])
         if not scaled:
             return ""
         x0, x1, y0, y1 = raw_extent(grid, ds.transform)

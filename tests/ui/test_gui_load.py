@@ -1,0 +1,45 @@
+"""What keeps the GUI thread light while a run trains: packets merged before they reach
+the plot buffers, a slower decision boundary, no Qt calls for an unchanged overlay."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from bpstudio.engine.trainer import StepEvent
+from bpstudio.ui.training.packets import StepBatch, merge_steps
+from bpstudio.ui.viz.boundary_view import MAX_HZ, TRAINING_HZ, BoundaryView
+
+
+def _batch(steps, norms: dict) -> StepBatch:
+    steps = np.asarray(steps, dtype=np.int64)
+    f = np.asarray(steps, dtype=np.float64)
+    last = StepEvent(0, 0, 10, int(steps[-1]), 1.0, None, 0.1, 1.0, {}, 1.0)
+    return StepBatch(steps, f, f, f, f, norms, last)
+
+
+def test_merge_steps_concatenates_in_order_and_fills_missing_tensors():
+    a = _batch([1, 2], {"fc.weight": np.array([0.1, 0.2])})
+    b = _batch([3], {"fc.weight": np.array([0.3]), "fc.bias": np.array([0.5])})
+    m = merge_steps([a, None, b])
+    assert m.step.tolist() == [1, 2, 3] and m.loss.tolist() == [1.0, 2.0, 3.0]
+    assert m.grad_norms["fc.weight"].tolist() == [0.1, 0.2, 0.3]
+    assert np.isnan(m.grad_norms["fc.bias"][:2]).all() and m.grad_norms["fc.bias"][2] == 0.5
+    assert m.last is b.last
+    assert merge_steps([a]) is a and merge_steps([None]) is None
+
+
+def test_boundary_redraws_less_often_while_training(qtbot):
+    view = BoundaryView(model=None)
+    qtbot.addWidget(view)
+    view.show()
+    view._last = time.monotonic()  # just redrawn
+    view.request()
+    idle_wait = view._timer.interval()
+    view._timer.stop()
+    view.set_busy(True)
+    view.request()
+    assert TRAINING_HZ < MAX_HZ
+    assert view._timer.interval() > idle_wait and view._timer.interval() > 900 / MAX_HZ
+    view._timer.stop()
