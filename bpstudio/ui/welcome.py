@@ -23,9 +23,9 @@ DOCK = "welcomeDock"
 INTRO = """<h3 style="margin:0 0 4px 0">Welcome to bpstudio</h3>
 <p>The <b>{name}</b> example is open: a dataset and a small network, ready to train.
 Press <b>{train}</b> and watch backpropagation repeat four steps on every batch.</p>
-<p>To take one batch slowly, open <b>Backprop steps</b> and press <i>Next batch</i>:
-it stops after each step and shows its numbers.<br>To try another network, open the
-<b>example gallery</b> (File &gt; Open Example).</p>"""
+<p>To take one batch slowly, open <b>Backprop steps</b> and press <i>New batch</i>,
+then <i>Next ▶</i>: it stops after each step and shows its numbers.<br>
+To try another network, open the <b>example gallery</b> (File &gt; Open Example).</p>"""
 
 STEPS = """<ol style="margin:0">
 <li><b>Forward</b>: each layer computes its output from its inputs, first to last.</li>

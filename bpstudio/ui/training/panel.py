@@ -46,6 +46,7 @@ class TrainingPanel(QWidget):
         self.runner = TrainingRunner(self)
         self.run = None  # the session.Run being recorded
         self._restart_pending = False
+        self._stepping = False  # F6 drives the run one batch at a time
         self._graph_ack = False  # "keep training the old network" was chosen this run
         self._trained_graph = ""  # the structure the running network was built from
         self._make_actions()
@@ -137,11 +138,13 @@ class TrainingPanel(QWidget):
         if state == "running":
             self.runner.pause()
         elif state == "paused":
+            self._stepping = False
             self.runner.resume()
         elif state == "idle":
             self.start()
 
     def step(self) -> None:
+        self._stepping = True
         if self.runner.active:
             self.runner.step()
         else:
@@ -165,6 +168,7 @@ class TrainingPanel(QWidget):
     def start(self, steps: int | None = None) -> None:
         """A new run on the current network (built first if missing or stale)."""
         trainer = self._make_trainer()
+        self._stepping = steps is not None
         self.run = self.session.new_run()
         self.run.batches_per_epoch = trainer.n_batches  # to draw it against epochs later
         self._graph_ack = False
@@ -213,7 +217,8 @@ class TrainingPanel(QWidget):
             steps = packet.steps
             for step, loss in zip(steps.step.tolist(), steps.loss.tolist(), strict=True):
                 run.add_step(step, loss)
-            self.progress.show_step(packet.steps.last)
+            free = self.runner.state == "running" and not self._stepping
+            self.progress.show_step(packet.steps.last, free)
         if packet.epochs:
             run.epochs.extend(packet.epochs)
             self.runs.update_live(run)
@@ -297,3 +302,5 @@ class TrainingPanel(QWidget):
         a["step"].setEnabled(state in ("idle", "paused", "running"))
         a["stop"].setEnabled(state in ("running", "paused"))
         a["reset"].setEnabled(state == "idle")
+        if state == "paused":
+            self.progress.paused()

@@ -99,6 +99,7 @@ class ProgressView(QWidget):
         self.epochs = self.batches = 1
         self.samples_per_batch = 1.0
         self._first_step = 0
+        self._where = ""  # "epoch i/n · batch j/m" of the last step shown
 
     def begin(self, epochs: int, batches: int, samples_per_batch: float, first_step: int) -> None:
         self.epochs, self.batches = max(1, epochs), max(1, batches)
@@ -106,20 +107,31 @@ class ProgressView(QWidget):
         self._first_step = first_step
         self.meter.reset()
         self.meter.update(first_step)
+        self._where = ""
         self.bar.set_fraction(0.0)
         self.line.setText(f"epoch 1/{self.epochs} · starting")
 
-    def show_step(self, last) -> None:
-        """``last``: the newest StepEvent of a packet."""
+    def show_step(self, last, free: bool = True) -> None:
+        """``last``: the newest StepEvent of a packet; ``free``: the run trains on its
+        own (False while paused or stepping: a rate then measures the person's clicks,
+        so neither samples/s nor the time left is shown)."""
         done = last.epoch * self.batches + last.batch + 1
         total = self.epochs * self.batches
         self.bar.set_fraction(done / total)
+        where = f"epoch {last.epoch + 1}/{self.epochs} · batch {last.batch + 1}/{self.batches}"
+        self._where = where
+        if not free:
+            self.paused()
+            return
         rate = self.meter.update(last.step)
         eta = format_eta((total - done) / rate) if rate > 0 else "…"
-        self.line.setText(
-            f"epoch {last.epoch + 1}/{self.epochs} · batch {last.batch + 1}/{self.batches} · "
-            f"{rate * self.samples_per_batch:,.0f} samples/s · ETA {eta}"
-        )
+        self.line.setText(f"{where} · {rate * self.samples_per_batch:,.0f} samples/s · ETA {eta}")
+
+    def paused(self) -> None:
+        """The run waits for the person: where it stands, without a rate or time left."""
+        self.meter.reset()  # the rate starts afresh when the run resumes
+        if self._where:
+            self.line.setText(f"{self._where} · paused")
 
     def end(self, text: str) -> None:
         self.line.setText(text)

@@ -231,7 +231,9 @@ class StepPanel(QWidget):
             item.setForeground(Qt.GlobalColor.black if p == phase or done else Qt.GlobalColor.gray)
             item.setText(TITLES[p] + ("  ✓" if done else ""))
         if st is None or phase is None:
-            self.explain.setText("Press Next to run one training batch step by step.")
+            self.explain.setText(
+                "Press New batch (or Next batch ▶) to run one training batch step by step."
+            )
             self._fill([], [])
             self.bars.show_bars([], [], False)
             return

@@ -1,0 +1,70 @@
+"""What a new user met: the welcome names the real buttons, Pause in the Train menu,
+no rate or time left while paused or stepping."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from PySide6.QtTest import QTest
+
+from bpstudio.session import DEFAULT_EXAMPLE, Session
+from bpstudio.ui.main_window import MainWindow
+from bpstudio.ui.projects import Recovery
+from bpstudio.ui.welcome import install_first_run
+
+from .helpers import Answers, wait_loaded
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, isolated_settings, monkeypatch):
+    Answers(monkeypatch)
+    w = MainWindow(Session.open_example(DEFAULT_EXAMPLE), recovery=Recovery(tmp_path / "r"))
+    qtbot.addWidget(w)
+    install_first_run(w)
+    w.resize(1400, 900)
+    w.show()
+    w.model.load_data()
+    wait_loaded(qtbot, w)
+    yield w
+    w.training_panel.shutdown()
+
+
+def _plain(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html).replace("\n", " ")
+
+
+def test_welcome_names_the_backprop_step_buttons(window):
+    text = _plain(window.welcome.intro.text())
+    steps = window.viz.steps
+    assert steps.new_btn.text() in text and "Next ▶" in text
+
+
+def test_train_menu_reads_pause_while_running(window, qtbot):
+    panel = window.training_panel
+    start = window.train_actions["start"]
+    assert start in window.train_menu.actions()
+    start.trigger()
+    qtbot.waitUntil(lambda: panel.runner.state == "running", timeout=5000)
+    assert start.text() == "Pause"
+    start.trigger()
+    qtbot.waitUntil(lambda: panel.runner.state == "paused", timeout=5000)
+    assert start.text() == "Resume"
+
+
+def test_no_rate_or_eta_while_paused_or_stepping(window, qtbot):
+    panel = window.training_panel
+    line = panel.progress.line
+    window.model.project.training["epochs"] = 100_000  # still running when resumed
+    window.train_actions["start"].trigger()
+    qtbot.waitUntil(lambda: "samples/s" in line.text(), timeout=5000)
+    window.train_actions["start"].trigger()  # pause
+    qtbot.waitUntil(lambda: panel.runner.state == "paused", timeout=5000)
+    assert "samples/s" not in line.text() and "ETA" not in line.text()
+    for _ in range(3):
+        window.train_actions["step"].trigger()
+        QTest.qWait(150)
+    qtbot.waitUntil(lambda: panel.runner.state == "paused", timeout=5000)
+    assert "paused" in line.text() and "samples/s" not in line.text()
+    window.train_actions["start"].trigger()  # resume: running freely again
+    qtbot.waitUntil(lambda: "samples/s" in line.text(), timeout=5000)
