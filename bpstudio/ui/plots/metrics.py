@@ -24,6 +24,7 @@ from bpstudio.ui.plots.style import (
 )
 
 LABELS = {"loss": "loss", "accuracy": "accuracy"}
+MARKERS_UP_TO = 60  # epochs; beyond, the per-epoch dots merge into a band over the curves
 
 
 class MetricPlot:
@@ -77,6 +78,7 @@ class MetricPlot:
         self._raw, self._smooth = Series(), Series()
         self._ema = Ema(0.95 if self.metric == "loss" else 0.9)
         self._ep_train, self._ep_val = Series(4000), Series(4000)
+        self._markers: bool | None = None
         self._dirty = True
 
     def add_steps(self, x: np.ndarray, y: np.ndarray) -> None:
@@ -104,6 +106,7 @@ class MetricPlot:
         self._dirty = False
         x = self._raw.view()[0]
         self.span.apply(self.widget, float(x[-1]) if len(x) else None)
+        self._show_markers(max(len(self._ep_train), len(self._ep_val)) <= MARKERS_UP_TO)
         for series, curve in (
             (self._raw, self.raw),
             (self._smooth, self.smooth),
@@ -113,6 +116,13 @@ class MetricPlot:
             x, y = series.view()
             curve.setData(x, y)
         return True
+
+    def _show_markers(self, on: bool) -> None:
+        """Dots per epoch while they are few (the training one is dots only)."""
+        if on != self._markers:
+            self._markers = on
+            for curve in (self.epoch_train, self.epoch_val):
+                curve.setSymbol("o" if on else None)
 
     # -------------------------------------------------------------- overlays
     def set_overlays(
