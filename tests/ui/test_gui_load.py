@@ -43,3 +43,23 @@ def test_boundary_redraws_less_often_while_training(qtbot):
     assert TRAINING_HZ < MAX_HZ
     assert view._timer.interval() > idle_wait and view._timer.interval() > 900 / MAX_HZ
     view._timer.stop()
+
+
+def test_heatmap_resampling_matches_the_per_snapshot_loop():
+    from bpstudio.engine.trainer import histogram
+    from bpstudio.ui.plots.distributions import _percentile, _resample_all
+
+    rng = np.random.default_rng(0)
+    snaps = [
+        (s, np.asarray(h.counts), np.asarray(h.edges))
+        for s in range(60)
+        for h in [histogram(rng.normal(size=200) * 10.0 ** -(s % 4) + s % 3, 20)]
+    ]
+    grid = np.linspace(-2.0, 3.0, 33)
+    loop = []
+    for _, counts, edges in snaps:
+        cdf = np.concatenate([[0.0], np.cumsum(counts, dtype=np.float64)])
+        loop.append(np.diff(np.interp(grid, edges, cdf)))
+    assert np.allclose(_resample_all(snaps, grid), np.array(loop), atol=1e-6)
+    a = rng.normal(size=37)
+    assert np.isclose(_percentile(a, 10), np.percentile(a, 10))
