@@ -49,8 +49,7 @@ class FileActions:
     def open_dialog(self) -> None:
         if not self.maybe_save():
             return
-        folder = str(self.model.project.path.parent) if self.model.project.path else ""
-        path = dialogs.open_file(self, "Open project", folder)
+        path = dialogs.open_file(self, "Open project", str(self.start_folder()))
         if path:
             self.open_project(path, ask=False)
 
@@ -100,6 +99,12 @@ class FileActions:
         guarded(self.open_project)(path)
 
     # -------------------------------------------------------------- saving
+    def start_folder(self) -> Path:
+        """Where file dialogs start: the project's folder, else the last one used (an
+        example or a new project has no folder of its own)."""
+        path = self.model.project.path
+        return Path(path).parent if path else projects.last_folder()
+
     def save(self) -> bool:
         if self.model.project.path is None:
             return self.save_as()
@@ -108,7 +113,8 @@ class FileActions:
         return True
 
     def save_as(self) -> bool:
-        start = self.model.project.path or Path.home() / f"{self.project_display_name()}.bpstudio"
+        name = f"{self.project_display_name()}.bpstudio"
+        start = self.model.project.path or self.start_folder() / name
         path = dialogs.save_file(self, "Save project as", str(start))
         if not path:
             return False
@@ -171,9 +177,10 @@ class FileActions:
             if session.dataset is None:
                 raise BpError("load the data first: export needs a network built for it")
             session.build_network()
-        start = Path.home() / f"{self.project_display_name()}{FORMATS[fmt]}"
+        start = self.start_folder() / f"{self.project_display_name()}{FORMATS[fmt]}"
         path = dialogs.save_file(self, f"Export {fmt}", str(start), f"*{FORMATS[fmt]}")
         if path:
+            projects.remember_folder(path)
             written = export_session(session, fmt, path)
             self.statusBar().showMessage("Wrote " + ", ".join(map(str, written)), 6000)
 

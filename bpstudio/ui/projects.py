@@ -30,7 +30,21 @@ def add_recent(path) -> list[str]:
     path = str(Path(path).resolve())
     files = [path] + [f for f in recent_files() if f != path]
     QSettings().setValue("recentFiles", files[:MAX_RECENT])
+    remember_folder(path)
     return files[:MAX_RECENT]
+
+
+def remember_folder(path) -> None:
+    """The folder of a file just opened, saved or exported: file dialogs start there."""
+    QSettings().setValue("lastFolder", str(Path(path).resolve().parent))
+
+
+def last_folder() -> Path:
+    """Where a file dialog without a project folder starts: the last folder used, else
+    the home folder."""
+    value = QSettings().value("lastFolder", "")
+    folder = Path(value) if isinstance(value, str) and value else None
+    return folder if folder is not None and folder.is_dir() else Path.home()
 
 
 def forget_recent(path) -> None:

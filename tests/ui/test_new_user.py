@@ -68,3 +68,25 @@ def test_no_rate_or_eta_while_paused_or_stepping(window, qtbot):
     assert "paused" in line.text() and "samples/s" not in line.text()
     window.train_actions["start"].trigger()  # resume: running freely again
     qtbot.waitUntil(lambda: "samples/s" in line.text(), timeout=5000)
+
+
+def test_save_as_and_export_start_in_the_project_or_last_folder(window, tmp_path, monkeypatch):
+    from bpstudio.ui import dialogs, projects
+
+    starts, answers = [], []
+    monkeypatch.setattr(
+        dialogs, "save_file", lambda _p, _t, start, *a: starts.append(start) or answers.pop(0)
+    )
+    used = tmp_path / "used"
+    used.mkdir()
+    projects.remember_folder(used / "earlier.bpstudio")
+    answers.append("")  # cancelled
+    window.save_as()  # an example: no folder of its own
+    assert starts[-1] == str(used / "spiral.bpstudio")
+    saved = tmp_path / "proj" / "mine.bpstudio"
+    saved.parent.mkdir()
+    answers.append(str(saved))
+    window.save_as()
+    answers.append("")
+    window.export("npz")
+    assert starts[-1] == str(saved.parent / "mine.npz")
