@@ -97,3 +97,15 @@ def test_choosing_a_tensor_retitles_both_histograms_at_once(qtbot):
     plots.tensor.setCurrentText("out.weight")
     for view in (plots.weights, plots.grads):
         assert "out.weight" in view.current.getPlotItem().titleLabel.text
+
+
+def test_a_single_snapshot_still_draws_a_column(qtbot):
+    from bpstudio.engine.trainer import histogram
+
+    plots = _plots(qtbot)
+    plots.weights.batches_per_epoch = 4
+    hist = histogram(np.random.default_rng(0).normal(size=100), 20)
+    plots.weights.add(1, {"fc.weight": hist})
+    plots.weights.refresh_heat()
+    rect = plots.weights.heat.mapRectToParent(plots.weights.heat.boundingRect())
+    assert rect.left() == 0 and rect.right() == 0.25

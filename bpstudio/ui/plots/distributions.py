@@ -185,6 +185,8 @@ class DistributionView:
         img, steps, lo, hi = self.store.image(self.selected)
         # image rows are snapshots: transpose so time runs along x and values along y
         self.heat.setImage(img.T, autoLevels=True)
-        x0 = steps[0] / self.batches_per_epoch
-        x1 = max(steps[-1] / self.batches_per_epoch, x0 + 1e-9)
+        x1 = steps[-1] / self.batches_per_epoch
+        # one snapshot (a single step): a column one batch wide ending at it, not a
+        # zero-width image on an empty plot
+        x0 = min(steps[0] / self.batches_per_epoch, x1 - 1 / self.batches_per_epoch)
         self.heat.setRect(QRectF(x0, lo, x1 - x0, max(hi - lo, 1e-12)))
