@@ -54,7 +54,7 @@ class DatasetPanel(QWidget):
         self.cancel.clicked.connect(model.cancel_load)
         self.fit.clicked.connect(guarded(self.fit_network))
         model.sectionChanged.connect(self._section_changed)
-        model.projectReplaced.connect(self.show_spec)
+        model.projectReplaced.connect(self._project_replaced)
         model.loadStarted.connect(self._load_started)
         model.loadProgress.connect(self._progress)
         model.loadFinished.connect(self._load_finished)
@@ -112,6 +112,10 @@ class DatasetPanel(QWidget):
         finally:
             self._showing = False
         self._show_fit()
+
+    def _project_replaced(self) -> None:
+        self.pages.forget_paths()
+        self.show_spec()
 
     def current_spec(self) -> dict:
         """The ``data`` object the controls describe (other keys of the same source kept)."""

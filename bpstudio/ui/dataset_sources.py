@@ -176,6 +176,18 @@ class SourcePages(QStackedWidget):
             self.target.clear()
             self.features.clear()
 
+    def forget_paths(self) -> None:
+        """Empty every file and folder row (another project is shown: choosing CSV must
+        ask for its file, not reuse the previous project's)."""
+        for w in self.findChildren(QWidget):
+            w.blockSignals(True)
+        try:
+            for key in ("csv", "images", "npz"):
+                self.set_path(key, "")
+        finally:
+            for w in self.findChildren(QWidget):
+                w.blockSignals(False)
+
     def set_columns(self, columns: list[str], target: str | None = None) -> None:
         """The CSV's columns; the target stays if the file has it, else the last column."""
         if columns == self._columns and target is None:

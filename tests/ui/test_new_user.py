@@ -90,3 +90,19 @@ def test_save_as_and_export_start_in_the_project_or_last_folder(window, tmp_path
     answers.append("")
     window.export("npz")
     assert starts[-1] == str(saved.parent / "mine.npz")
+
+
+def test_csv_source_on_a_new_project_asks_for_its_file(window, qtbot, monkeypatch):
+    from bpstudio.ui import dialogs
+
+    window.open_example("iris", ask=False)  # a CSV project
+    wait_loaded(qtbot, window)
+    window.new_project()  # synthetic
+    wait_loaded(qtbot, window)
+    asked = []
+    monkeypatch.setattr(dialogs, "open_file", lambda *a, **k: asked.append(a) or "")
+    panel = window.dataset_panel
+    panel.source.setCurrentIndex(panel.source.findData("csv"))
+    panel._source_chosen(panel.source.currentIndex())
+    assert asked  # the file dialog, not iris.csv again
+    assert window.model.project.data["source"] == "synthetic"  # cancelled: unchanged
