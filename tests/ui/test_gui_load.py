@@ -63,3 +63,21 @@ def test_heatmap_resampling_matches_the_per_snapshot_loop():
     assert np.allclose(_resample_all(snaps, grid), np.array(loop), atol=1e-6)
     a = rng.normal(size=37)
     assert np.isclose(_percentile(a, 10), np.percentile(a, 10))
+
+
+def test_new_curves_come_a_few_per_tick_before_the_round_robin(qtbot):
+    from bpstudio.ui.plots.dashboard import NEW_CURVES_PER_TICK, TrainingPlots
+    from bpstudio.ui.training.packets import Packet
+
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.show()
+    plots.timer.stop()  # ticks by hand
+    names = [f"fc{i}.{p}" for i in range(3) for p in ("weight", "bias")]
+    plots.add_packet(Packet(_batch([1, 2], {n: np.array([0.1, 0.2]) for n in names})))
+    plots._tick()
+    assert len(plots.grad_norms._curves) == NEW_CURVES_PER_TICK
+    for _ in range(len(names)):
+        plots._tick()
+    assert set(plots.grad_norms._curves) == set(names)
+    plots.timer.stop()

@@ -39,7 +39,7 @@ REPAINT_MS = 33  # fastest repaint tick
 # 80% of headless speed, 3% repaints the loss about twice a second.
 PAINT_SHARE = 0.03
 SLOWEST_MS = 400  # a plot with news is repainted at least every 6 x this
-NEW_CURVES_PER_TICK = 4
+NEW_CURVES_PER_TICK = 2  # creating a curve and its legend entry costs 2-4 ms
 
 
 class TrainingPlots(QWidget):
@@ -64,9 +64,9 @@ class TrainingPlots(QWidget):
         self._pending: list = []  # packets not yet in the buffers
         self._build()
         loss = (self.loss.refresh, (self.loss.widget,))
-        # a few new curves per tick: creating one (and its legend entry) costs 2-4 ms
-        grad_norms = functools.partial(self.grad_norms.refresh, new_curves=NEW_CURVES_PER_TICK)
-        ratios = functools.partial(self.ratios.refresh, new_curves=NEW_CURVES_PER_TICK)
+        # new curves come first, a few per tick (see _tick); the round robin makes none
+        grad_norms = functools.partial(self.grad_norms.refresh, new_curves=0)
+        ratios = functools.partial(self.ratios.refresh, new_curves=0)
         # round robin; the loss, what a person watches most, comes every third tick
         self._units = [
             loss,
@@ -176,8 +176,9 @@ class TrainingPlots(QWidget):
             self.loss.add_epoch(x, ev.train_loss, _finite(ev.val_loss))
             self.accuracy.add_epoch(x, ev.train_accuracy, ev.val_accuracy)
         for p in packets:
-            if p.stats is not None:
-                self._add_stats(p.stats)
+            for stats in (*p.earlier_stats, p.stats):
+                if stats is not None:
+                    self._add_stats(stats)
 
     def _add_steps(self, steps) -> None:
         self.batches_per_epoch = max(1, steps.last.n_batches)
@@ -222,9 +223,7 @@ class TrainingPlots(QWidget):
         t0 = time.thread_time()
         self._drain()
         if self.isVisible():  # a hidden dock paints nothing; its buffers keep filling
-            for _ in range(len(self._units)):
-                update, widgets = self._units[self._next_unit]
-                self._next_unit = (self._next_unit + 1) % len(self._units)
+            for update, widgets in self._next_units():
                 if update():
                     for w in widgets:
                         # asynchronous: repaint() would also paint, at once, everything
@@ -236,6 +235,19 @@ class TrainingPlots(QWidget):
         cost = time.thread_time() - t0 + PAINT_CLOCK.take()
         wait = cost * (1 - PAINT_SHARE) / PAINT_SHARE
         self.timer.start(min(max(REPAINT_MS, int(wait * 1000)), SLOWEST_MS))
+
+    def _next_units(self):
+        """The units to try this tick, in order: a plot still missing curves first (a
+        new network's legend fills within a few ticks, a few curves per tick: never one
+        long stall), then the round robin from where it stopped."""
+        for plot in (self.grad_norms, self.ratios):
+            if plot.missing_curves():
+                new = functools.partial(plot.refresh, new_curves=NEW_CURVES_PER_TICK)
+                yield new, (plot.widget,)
+        for _ in range(len(self._units)):
+            unit = self._units[self._next_unit]
+            self._next_unit = (self._next_unit + 1) % len(self._units)
+            yield unit
 
     def _widgets(self) -> list:
         return list({id(w): w for _u, widgets in self._units for w in widgets}.values())

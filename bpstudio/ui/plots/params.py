@@ -69,6 +69,10 @@ class ParamCurvesPlot:
             series.extend(x, np.maximum(y, 1e-12))
         self._dirty = True
 
+    def missing_curves(self) -> bool:
+        """True when a tensor has data but no curve yet."""
+        return any(name not in self._curves for name in self._series)
+
     def _new_curve(self, name: str) -> None:
         colour = self.colours(node_of(name))
         self._curves[name] = streaming_curve(self.widget, pen=self._pen(name, colour), name=name)
