@@ -5,6 +5,7 @@ current epoch, heatmaps filled after a short run, the log toggle on the loss."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from bpstudio.ui.plots.dashboard import TrainingPlots
 from bpstudio.ui.plots.metrics import MetricPlot
@@ -48,8 +49,9 @@ def test_a_run_reaches_the_last_epoch_everywhere(qtbot):
     for view in (plots.weights, plots.grads):
         img, steps, _lo, _hi = view.store.image(view.selected)
         assert len(steps) >= 3 and np.all(np.isfinite(img))
+        assert steps[0] == 1  # no snapshot dropped when several share a delivery
         rect = view.heat.mapRectToParent(view.heat.boundingRect())
-        assert rect.right() == 15 and rect.width() > 5
+        assert rect.right() == pytest.approx(15) and rect.width() > 14
 
 
 def test_titles_fit_and_legends_leave_small_plots_alone(qtbot):

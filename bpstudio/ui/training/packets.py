@@ -34,11 +34,13 @@ class StepBatch:
 
 @dataclass(frozen=True)
 class Packet:
-    """What one delivery carries: steps since the last one, every epoch, newest stats."""
+    """What one delivery carries: steps since the last one, every epoch, newest stats
+    (and the delivery's older ones, oldest first, for the plots' histories)."""
 
     steps: StepBatch | None
     epochs: tuple[EpochEvent, ...] = ()
     stats: StatsEvent | None = None
+    earlier_stats: tuple[StatsEvent, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -54,6 +56,7 @@ class Coalescer:
     _last: StepEvent | None = None
     _epochs: list = field(default_factory=list)
     _stats: StatsEvent | None = None
+    _earlier: list = field(default_factory=list)
 
     def add(self, event) -> None:
         """Take a StepEvent, EpochEvent or StatsEvent (others are not coalesced)."""
@@ -62,7 +65,9 @@ class Coalescer:
         elif isinstance(event, EpochEvent):
             self._epochs.append(event)
         elif isinstance(event, StatsEvent):
-            self._stats = event  # only the newest matters for the display
+            if self._stats is not None:  # a short run's histories need every snapshot
+                self._earlier.append(self._stats)
+            self._stats = event
         else:
             raise TypeError(f"cannot coalesce {type(event).__name__}")
 
@@ -91,8 +96,9 @@ class Coalescer:
             steps = StepBatch(
                 cols[0].astype(np.int64), cols[1], cols[2], cols[3], cols[4], norms, self._last
             )
-        packet = Packet(steps, tuple(self._epochs), self._stats)
+        packet = Packet(steps, tuple(self._epochs), self._stats, tuple(self._earlier))
         self._rows, self._norms, self._epochs, self._stats = [], {}, [], None
+        self._earlier = []
         return packet
 
 
