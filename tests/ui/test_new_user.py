@@ -106,3 +106,17 @@ def test_csv_source_on_a_new_project_asks_for_its_file(window, qtbot, monkeypatc
     panel._source_chosen(panel.source.currentIndex())
     assert asked  # the file dialog, not iris.csv again
     assert window.model.project.data["source"] == "synthetic"  # cancelled: unchanged
+
+
+def test_gradient_check_summary_keeps_every_line_in_a_narrow_dock(window, qtbot):
+    panel = window.tools.gradcheck
+    dock = window.docks["gradcheckDock"]
+    dock.setFloating(True)
+    dock.resize(420, 200)
+    dock.raise_()
+    panel.verdict.setText("PASSED: " + "worst relative error 2.79e-09 (fc1.weight); " * 3)
+    panel._fit_verdict()
+    qtbot.wait(50)
+    v = panel.verdict
+    assert v.height() >= v.heightForWidth(v.width())  # no wrapped line clipped
+    assert v.mapTo(dock, v.rect().topRight()).x() <= dock.width()  # nor cut at the right

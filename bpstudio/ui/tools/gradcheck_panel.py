@@ -63,6 +63,8 @@ class GradcheckPanel(QWidget):
         self.jobs.run_btn.setToolTip("Compare backward's gradients with finite differences")
         self.verdict = QLabel("Press Run check to compare backprop with finite differences.")
         self.verdict.setWordWrap(True)
+        self.verdict.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.table = _table()
         self.note = QLabel(
             f"Relative error ‖analytic − numerical‖ / max(‖analytic‖, ‖numerical‖, floor), "
@@ -80,12 +82,24 @@ class GradcheckPanel(QWidget):
                         ("eps", self.eps)):  # fmt: skip
             top.addWidget(QLabel(text))
             top.addWidget(w)
-        top.addWidget(self.jobs, 1)
+        top.addStretch(1)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
+        lay.addWidget(self.jobs)  # its own row: the panel fits a narrow dock
         lay.addWidget(self.verdict)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.note)
+
+    def resizeEvent(self, event):
+        """The summary keeps every wrapped line: a short dock squeezes the table, which
+        scrolls, never the summary (a dock's layout ignores a label's height-for-width)."""
+        super().resizeEvent(event)
+        self._fit_verdict()
+
+    def _fit_verdict(self) -> None:
+        need = self.verdict.heightForWidth(max(1, self.verdict.width()))
+        if need > 0 and need != self.verdict.minimumHeight():
+            self.verdict.setMinimumHeight(need)
 
     def run(self) -> None:
         """Start the check in the background (on a copy: training may go on)."""
@@ -125,6 +139,7 @@ class GradcheckPanel(QWidget):
                 t.setItem(r, c, item)
         self.verdict.setText(f"{report.verdict} — on {self.source}.")
         self.verdict.setStyleSheet(VERDICT_STYLE[report.passed])
+        self._fit_verdict()
         self.checked.emit(report)
 
     def reset(self) -> None:
@@ -133,6 +148,7 @@ class GradcheckPanel(QWidget):
         self.table.setRowCount(0)
         self.verdict.setText("Press Run check to compare backprop with finite differences.")
         self.verdict.setStyleSheet("")
+        self._fit_verdict()
 
     def shutdown(self) -> None:
         self.jobs.shutdown()

@@ -78,6 +78,9 @@ class ToolsController(QObject):
         model.projectReplaced.connect(self.inference.reload)
         model.projectReplaced.connect(self.gradcheck.reset)
         model.projectReplaced.connect(self.lr_finder.reset)
+        # other data (or none after a failed load) drops the weights both were about
+        model.datasetChanged.connect(self.gradcheck.reset)
+        model.datasetChanged.connect(self.lr_finder.reset)
         model.graphChanged.connect(self._graph_changed)
         window.close_hooks.append(self.shutdown)
 
