@@ -27,6 +27,11 @@ BETA = 0.9  # EMA of the recorded loss; fastai's 0.98 lags ~50 steps, half a sho
 DIVERGE = 4.0  # stop when the smoothed loss passes this multiple of its minimum
 MIN_STEPS_BEFORE_STOP = 10  # the first few smoothed values are too noisy to judge by
 WINDOW = 5  # half-width of the centred smoothing the suggestion is read from
+# A descent is real when the smoothed loss falls by this share of its start, or by
+# this many times its own noise (the scatter of the raw losses, reduced by smoothing).
+MIN_DROP = 0.05
+MIN_DROP_NOISE = 4.0
+NO_DESCENT = "no clear descent"
 
 
 class LRFindCancelled(BpError):
@@ -45,7 +50,7 @@ class LRFindResult:
     smoothed: np.ndarray
     ema: np.ndarray
     suggestion: float | None
-    method: str  # "steepest descent" | "minimum / 10" | "" (none)
+    method: str  # "steepest descent" | "minimum / 10" | "no clear descent" | "" (none)
     reason: str  # "diverged" | "finished"
     optimizer: str  # e.g. "adam" (the suggestion is for this optimiser)
 
@@ -79,6 +84,8 @@ def suggest(lrs: np.ndarray, losses: np.ndarray) -> tuple[float | None, str]:
     Fallback, when fewer than 2*WINDOW steps precede the minimum (an early explosion,
     or a curve that only rises): a tenth of the minimum-loss rate, fastai's older rule
     (the minimum itself is already too fast to train at).
+    None, "no clear descent" when the smoothed loss neither falls meaningfully nor
+    explodes (a flat, noisy curve: any point read from it would be noise).
     """
     lrs, losses = np.asarray(lrs, np.float64), np.asarray(losses, np.float64)
     finite = np.isfinite(losses)
@@ -86,10 +93,27 @@ def suggest(lrs: np.ndarray, losses: np.ndarray) -> tuple[float | None, str]:
         return None, ""
     lrs, smooth = lrs[finite], centred_mean(losses[finite], WINDOW)
     lowest = int(np.argmin(smooth))
+    exploded = smooth[lowest:].max() - smooth[lowest] > abs(smooth[lowest])  # doubled
+    if not exploded and not falls(losses[finite], smooth, lowest):
+        return None, NO_DESCENT
     if lowest >= 2 * WINDOW:
         slope = np.gradient(smooth[: lowest + 1], np.log10(lrs[: lowest + 1]))
         return float(lrs[int(np.argmin(slope))]), "steepest descent"
     return float(lrs[lowest]) / 10, "minimum / 10"
+
+
+def falls(losses: np.ndarray, smooth: np.ndarray, lowest: int) -> bool:
+    """Whether the ``(S,)`` smoothed loss falls meaningfully from its start to its
+    minimum at ``lowest``: by MIN_DROP of its start or MIN_DROP_NOISE times its noise."""
+    drop = smooth[0] - smooth[lowest]
+    if drop <= 0:
+        return False
+    if drop >= MIN_DROP * abs(smooth[0]):
+        return True
+    steps = np.diff(losses[: max(lowest + 1, 2 * WINDOW + 1)])
+    # differences cancel a trend; their std is sqrt(2) times the losses' own scatter
+    noise = np.std(steps) / math.sqrt(2) / math.sqrt(2 * WINDOW + 1) if len(steps) else 0.0
+    return drop >= MIN_DROP_NOISE * noise
 
 
 def centred_mean(v: np.ndarray, half: int) -> np.ndarray:

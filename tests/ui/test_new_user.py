@@ -120,3 +120,19 @@ def test_gradient_check_summary_keeps_every_line_in_a_narrow_dock(window, qtbot)
     v = panel.verdict
     assert v.height() >= v.heightForWidth(v.width())  # no wrapped line clipped
     assert v.mapTo(dock, v.rect().topRight()).x() <= dock.width()  # nor cut at the right
+
+
+def test_lr_finder_says_keep_the_rate_on_a_flat_curve(window):
+    import numpy as np
+
+    from bpstudio.viz.lr_finder import NO_DESCENT, LRFindResult, centred_mean
+
+    panel = window.tools.lr_finder
+    lrs = np.geomspace(1e-6, 1.0, 100)
+    losses = 0.69 + 0.03 * np.random.default_rng(0).standard_normal(100)
+    res = LRFindResult(lrs, losses, centred_mean(losses, 5), losses, None, NO_DESCENT,
+                       "finished", "adam")  # fmt: skip
+    panel._session = window.model.session  # as if found for the project shown
+    panel.show_result(res)
+    assert "No clear descent: keep the current rate" in panel.info.text()
+    assert panel.suggestion is None and not panel.apply_btn.isEnabled()

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxL
 
 from bpstudio.ui.tools.jobbar import JobBar
 from bpstudio.ui.training.fields import NumberEdit
-from bpstudio.viz.lr_finder import WINDOW, LRFindResult, centred_mean, find_lr
+from bpstudio.viz.lr_finder import NO_DESCENT, WINDOW, LRFindResult, centred_mean, find_lr
 from bpstudio.viz.netcopy import weights_source
 
 RAW_PEN = pg.mkPen("#cbd5e1", width=1)
@@ -153,12 +153,24 @@ class LRFinderPanel(QWidget):
             self.suggestion = None
             self.mark.setData([], [])
             self.mark_line.hide()
-            self.info.setText(f"No suggestion: only {len(res.lrs)} steps before {ended}. "
-                              "Try a smaller starting rate.")  # fmt: skip
+            self.info.setText(self._no_suggestion(res, ended))
         else:
             self._show_suggestion(res, ended)
         self.apply_btn.setEnabled(self.suggestion is not None)
         self.found.emit(res)
+
+    @staticmethod
+    def _no_suggestion(res: LRFindResult, ended: str) -> str:
+        if res.method == NO_DESCENT:
+            return (
+                f"<b>No clear descent: keep the current rate.</b> Over {len(res.lrs)} steps "
+                f"from {res.lrs[0]:.0e} to {res.lrs[-1]:.0e} the smoothed loss never fell "
+                "beyond its noise, so no rate on this curve trains better than another. "
+                "Check the network learns at all (Diagnosis panel) before tuning the rate."
+            )
+        return (
+            f"No suggestion: only {len(res.lrs)} steps before {ended}. Try a smaller starting rate."
+        )
 
     def _show_suggestion(self, res: LRFindResult, ended: str) -> None:
         self.suggestion = lr = rounded(res.suggestion)
