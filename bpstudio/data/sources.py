@@ -36,12 +36,28 @@ class Raw:
 
 
 def resolve(spec: dict, base_dir: Path) -> Path:
-    """The spec's ``path`` against the project folder."""
+    """The spec's ``path`` against the project folder. A built-in dataset saved with an
+    absolute path into an older install (a project saved from an example) is found
+    in this install's ``bpstudio/resources/datasets`` instead."""
     path = spec.get("path")
     if not path or not isinstance(path, str):
         raise DataError(f"data: source '{spec.get('source')}' needs a 'path'")
     p = Path(path).expanduser()
-    return p if p.is_absolute() else Path(base_dir) / p
+    p = p if p.is_absolute() else Path(base_dir) / p
+    return p if p.exists() else (_packaged(p) or p)
+
+
+def _packaged(p: Path) -> Path | None:
+    """This install's copy of ``.../resources/datasets/<rest>``, if it has one."""
+    parts = p.parts
+    for i in range(len(parts) - 2, 0, -1):
+        if parts[i] == "datasets" and parts[i - 1] == "resources":
+            import importlib.resources
+
+            here = importlib.resources.files("bpstudio.resources").joinpath("datasets")
+            candidate = Path(str(here)).joinpath(*parts[i + 1 :])
+            return candidate if candidate.exists() else None
+    return None
 
 
 def raw_csv(spec: dict, base_dir: Path, task, progress, cancel) -> Raw:
