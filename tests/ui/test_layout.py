@@ -90,3 +90,20 @@ def test_backprop_step_buttons_fit_their_dock(qtbot, tmp_path, isolated_settings
     qtbot.wait(20)
     right = steps.next_btn.mapTo(dock, steps.next_btn.rect().topRight()).x()
     assert 0 < right <= dock.width()
+
+
+def test_the_graph_fills_the_canvas_on_a_fresh_launch(qtbot, tmp_path, isolated_settings):
+    from bpstudio.session import DEFAULT_EXAMPLE
+
+    w = MainWindow(Session.open_example(DEFAULT_EXAMPLE), recovery=Recovery(tmp_path / "r"))
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.wait(100)  # the layout restore, then the fit, run in timers
+    view = w.view
+    shown = view.mapFromScene(w.scene.itemsBoundingRect()).boundingRect()
+    port = view.viewport().rect()
+    assert port.contains(shown)  # every node in sight
+    # as large as the canvas allows (tall graph: its height; capped at 1.25x zoom)
+    assert shown.height() > 0.6 * port.height() or view.zoom >= 1.2
