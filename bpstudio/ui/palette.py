@@ -52,6 +52,7 @@ class Palette(QTreeWidget):
                 item.setData(0, OP_ROLE, spec.name)
                 item.setToolTip(0, f"<b>{spec.name}</b><br>{spec.help}")
                 item.setBackground(0, QColor(COLOURS.get(category, "#ffffff")))
+                item.setForeground(0, QColor("#0f172a"))  # pastel row: dark text in any theme
             head.setExpanded(True)
 
     def ops(self) -> list[str]:

@@ -201,6 +201,7 @@ class EvaluationView(QWidget):
                 base = (0, 114, 178) if i == j else (213, 94, 0)
                 c = [int(255 - (255 - b) * share * 0.85) for b in base]
                 item.setBackground(QBrush(QColor(*c)))
+                item.setForeground(QBrush(QColor("#0f172a")))  # light cell: dark text, any theme
                 item.setToolTip(f"true {names[i]}, predicted {names[j]}: {share:.0%} of the row")
                 t.setItem(i, j, item)
 

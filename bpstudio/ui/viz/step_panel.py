@@ -228,7 +228,8 @@ class StepPanel(QWidget):
             font.setBold(p == phase)
             item.setFont(font)
             done = st is not None and (i < st.index or st.committed)
-            item.setForeground(Qt.GlobalColor.black if p == phase or done else Qt.GlobalColor.gray)
+            text = self.phases.palette().text()  # the theme's text colour (dark theme too)
+            item.setForeground(text if p == phase or done else Qt.GlobalColor.gray)
             item.setText(TITLES[p] + ("  ✓" if done else ""))
         if st is None or phase is None:
             self.explain.setText(
