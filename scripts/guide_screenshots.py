@@ -105,6 +105,7 @@ def spiral(window) -> None:
     train(window, 150)
     raise_dock(window, "trainingPlotsDock")
     raise_dock(window, "decisionBoundaryDock")
+    evaluate(window)  # the confusion matrix beside the plots
     window.view.fit()
     wait(300)
     shoot(window, "guide-trained.png")
