@@ -217,7 +217,7 @@ class MainWindow(FileActions, QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None and self.restoreState(state, LAYOUT_VERSION):
             QTimer.singleShot(0, self._check_layout)  # sizes are known once laid out
-        QTimer.singleShot(0, self.view.fit)
+        QTimer.singleShot(0, self.view.keep_fitted)  # the docks settle in later passes
 
     def _check_layout(self) -> None:
         """A saved layout that crushes a dock gives way to the default one; panels the

@@ -25,13 +25,26 @@ class GraphView(QGraphicsView):
         self.setBackgroundBrush(QColor("#f8fafc"))
         self._pan_from: QPointF | None = None
         self._space = False
+        self._fitted = False  # refit on resize until the person zooms or pans
 
     # ------------------------------------------------------------------ zoom
     @property
     def zoom(self) -> float:
         return self.transform().m11()
 
+    def keep_fitted(self) -> None:
+        """Fit now and again whenever the canvas is resized (the window settling its
+        panels on first show), until the person zooms or pans."""
+        self._fitted = True
+        self.fit()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if self._fitted:
+            self.fit()
+
     def zoom_by(self, factor: float) -> None:
+        self._fitted = False  # the person's zoom stays
         factor = max(MIN_ZOOM / self.zoom, min(MAX_ZOOM / self.zoom, factor))
         self.scale(factor, factor)
 
@@ -42,29 +55,34 @@ class GraphView(QGraphicsView):
         self.zoom_by(1 / 1.25)
 
     def fit(self) -> None:
-        """Show every node, at most at 1.25x (a small graph should not look huge), left
-        of any panel pinned over the canvas's right side (a legend)."""
+        """Show every node, at most at 1.25x (a small graph should not look huge), clear
+        of any panel pinned over the canvas's top right (a legend): left of it or below
+        it, whichever shows the graph larger."""
         rect = self.scene().itemsBoundingRect()
         if rect.isEmpty():
             return
-        covered = self._covered_right()
-        self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
-        free = max(self.viewport().width() - covered, 100)
-        if rect.width() * self.zoom > free - 40:
-            self.zoom_by((free - 40) / (rect.width() * self.zoom))
-        if self.zoom > 1.25:
-            self.zoom_by(1.25 / self.zoom)
-        self.centerOn(rect.center() + QPointF(covered / 2 / self.zoom, 0))
+        port = QRectF(self.viewport().rect())
+        width, height = self._covered_corner()
+        regions = [
+            QRectF(0, 0, max(port.width() - width, 100), port.height()),
+            QRectF(0, height, port.width(), max(port.height() - height, 100)),
+        ]
+        best = max(regions, key=lambda r: _scale_into(rect, r))
+        z = min(max(_scale_into(rect, best), MIN_ZOOM), 1.25)
+        self.resetTransform()  # not zoom_by: fitting is not the person zooming
+        self.scale(z, z)
+        self.centerOn(rect.center() + (port.center() - best.center()) / z)
 
-    def _covered_right(self) -> int:
-        """Width of the right strip that widgets pinned on the view hide."""
-        width = 0
+    def _covered_corner(self) -> tuple[int, int]:
+        """(width, height) of the top-right corner that widgets pinned on the view hide."""
+        width = height = 0
         for child in self.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly):
             if child is self.viewport() or child.objectName().startswith("qt_"):
                 continue
             if child.isVisible():
                 width = max(width, self.width() - child.geometry().left())
-        return width
+                height = max(height, child.geometry().bottom())
+        return width, height
 
     def wheelEvent(self, event):
         steps = event.angleDelta().y() / 120
@@ -75,6 +93,7 @@ class GraphView(QGraphicsView):
     # ------------------------------------------------------------------- pan
     def mousePressEvent(self, event):
         if event.button() == Qt.MouseButton.MiddleButton:
+            self._fitted = False
             self._pan_from = event.position()
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()
@@ -102,6 +121,7 @@ class GraphView(QGraphicsView):
     def keyPressEvent(self, event):
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
+            self._fitted = False
             self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
             return
         super().keyPressEvent(event)
@@ -151,3 +171,10 @@ class GraphView(QGraphicsView):
             self.filesDropped.emit(paths)
             return
         super().dropEvent(event)
+
+
+def _scale_into(rect: QRectF, region: QRectF, pad: float = 40) -> float:
+    """The zoom that shows scene ``rect`` inside viewport ``region`` with ``pad`` px."""
+    sx = (region.width() - 2 * pad) / max(rect.width(), 1.0)
+    sy = (region.height() - 2 * pad) / max(rect.height(), 1.0)
+    return max(min(sx, sy), 1e-3)
