@@ -38,6 +38,7 @@ AUTOSAVE_MS = 60_000
 LAYOUT_VERSION = 2
 # Below this a dock is a sliver: titles cut, plots a few pixels tall.
 MIN_DOCK = (150, 110)
+MIN_CANVAS = (240, 200)  # the graph editor, likewise
 Area = Qt.DockWidgetArea
 
 
@@ -232,9 +233,10 @@ class MainWindow(FileActions, QMainWindow):
 
     def crushed_docks(self) -> list[str]:
         """Names of shown, docked panels smaller than ``MIN_DOCK`` (a tab behind another
-        tab counts as hidden: it takes the shown tab's size when raised)."""
+        tab counts as hidden: it takes the shown tab's size when raised), and "canvas"
+        when the graph editor is smaller than ``MIN_CANVAS``."""
         w, h = MIN_DOCK
-        return [
+        crushed = [
             name
             for name, d in self.docks.items()
             if d.isVisible()
@@ -242,6 +244,11 @@ class MainWindow(FileActions, QMainWindow):
             and not (self.tabifiedDockWidgets(d) and d.visibleRegion().isEmpty())
             and (d.width() < w or d.height() < h)
         ]
+        # docks sized for a larger screen than this one squeeze the canvas instead
+        canvas = self.view.viewport()
+        if canvas.width() < MIN_CANVAS[0] or canvas.height() < MIN_CANVAS[1]:
+            crushed.append("canvas")
+        return crushed
 
     def save_layout(self) -> None:
         settings = QSettings()
