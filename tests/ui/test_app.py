@@ -34,7 +34,7 @@ def test_main_opens_the_default_example_and_ctrl_q_exits_0(qtbot, isolated_setti
         window.activateWindow()
         seen["active"] = QTest.qWaitForWindowActive(window, 3000)
         QTest.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
-        QTimer.singleShot(10000, give_up)  # the test fails instead of hanging
+        guard.start()  # the test fails instead of hanging
 
     def give_up():
         if _window() is not None:
@@ -42,8 +42,12 @@ def test_main_opens_the_default_example_and_ctrl_q_exits_0(qtbot, isolated_setti
             _window().close()
 
     timer = QTimer(interval=50, timeout=poll)
+    # stopped when main returns: a bare singleShot would fire 10 s later inside another
+    # test and close (or crash on) that test's window
+    guard = QTimer(singleShot=True, interval=10000, timeout=give_up)
     timer.start()
     status = ui_app.main(None)
+    guard.stop()
     assert status == 0
     assert seen == {"title": "spiral[*] — bpstudio", "modified": False, "active": True}
     assert answers.save_asked == 0 and not answers.errors
