@@ -40,14 +40,14 @@ def test_f5_starts_and_pauses_from_the_window(qtbot, window):
     QTest.keyClick(window, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: panel.runner.state == "paused", timeout=5000)
     window.scene.select_ids(["fc2"])
-    curves = window.training_plots.grad_norms._curves
 
     def curves_ready():
         # the last packets may still be queued to the GUI thread on a loaded machine
         window.training_plots.refresh()
-        return {"fc1.weight", "fc2.weight"} <= set(curves)
+        return {"fc1.weight", "fc2.weight"} <= set(window.training_plots.grad_norms._curves)
 
     qtbot.waitUntil(curves_ready, timeout=5000)
+    curves = window.training_plots.grad_norms._curves
     assert curves["fc2.weight"].opts["pen"].widthF() > curves["fc1.weight"].opts["pen"].widthF()
 
 
