@@ -108,7 +108,15 @@ def test_unused_project_type_is_importable():
     assert Project().data == {}
 
 
-def test_loading_shows_progress_and_can_be_cancelled(window, qtbot):
+def test_loading_shows_progress_and_can_be_cancelled(window, qtbot, monkeypatch):
+    import time
+
+    from bpstudio.data import images
+
+    # Slow each decode down so the load is still running when Cancel is pressed, however
+    # fast or loaded the machine (digits alone can finish before the first progress).
+    decode = images.decode_image
+    monkeypatch.setattr(images, "decode_image", lambda *a: (time.sleep(0.005), decode(*a))[1])
     panel, seen = window.dataset_panel, []
     window.model.loadProgress.connect(lambda done, total: seen.append((done, total)))
     window.dataset_panel.open_path(str(DATASETS / "digits"))
