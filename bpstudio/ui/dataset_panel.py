@@ -151,6 +151,11 @@ class DatasetPanel(QWidget):
     def _source_chosen(self, index: int) -> None:
         key = self.source.currentData()
         self.pages.show_page(key)
+        was = (self.model.project.data or {}).get("source", "synthetic")
+        if was == "synthetic" and key in ("csv", "npz") and self.normalize.currentText() == "none":
+            # Synthetic sets are already in [-1.5, 1.5]; real columns (wine's proline is
+            # ~1000) are not, and unscaled they train poorly: start from standard.
+            self.normalize.setCurrentText("standard")
         if key != "synthetic" and not self.pages.path(key):
             if not self.browse(key):
                 self.show_spec()  # cancelled: back to what the project has

@@ -39,6 +39,8 @@ def test_open_csv_through_the_panel(window, qtbot, tmp_path):
     assert window.model.graph.nodes["fc2"].params["units"] == 3
     assert window.scene.edges[("x", "fc1")].label_text == "4"
     assert not window.answers.errors
+    # from a synthetic set to a real file, normalisation starts at "standard"
+    assert window.model.project.data["normalize"] == "standard"
 
 
 def test_features_and_undo_of_a_data_change(window, qtbot, tmp_path):
