@@ -16,6 +16,8 @@ import time
 import traceback
 from pathlib import Path
 
+from threadpoolctl import threadpool_limits
+
 from bpstudio.errors import BpError, GraphError
 from bpstudio.fsutil import atomic_write_text
 
@@ -47,6 +49,13 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--onnx", metavar="FILE", help="also export the trained model to ONNX")
     p.add_argument("--metrics", metavar="FILE", help="per-epoch CSV of losses and grad norms")
     p.add_argument("--quiet", action="store_true", help="print only the final JSON line")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="BLAS threads (default 1: small networks gain little from more, and several "
+        "threads collapse when other programs share the cores)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -276,7 +285,6 @@ def cmd_train(args) -> int:
 
 
 def _train(session, args) -> int:
-    from bpstudio.engine.trainer import DivergedEvent, DoneEvent, EpochEvent, StepEvent
 
     _apply_train_options(session, args)
     session.check_graph()
@@ -294,14 +302,28 @@ def _train(session, args) -> int:
     if args.load_weights:
         from bpstudio.io.weights import load_into_network
 
-        report = load_into_network(session.network, args.load_weights)
+        load_into_network(session.network, args.load_weights)
         _say(f"loaded weights from {args.load_weights}", quiet=args.quiet)
-        del report
     trainer = session.make_trainer()
     trainer.config.stats_interval = None  # nobody draws histograms here
-    epochs = trainer.config.epochs
     progress, metrics = _Progress(args.quiet), _MetricsFile(args.metrics)
-    status = "finished"
+    with threadpool_limits(limits=max(1, args.threads), user_api="blas"):
+        status, seconds = _run_events(trainer, progress, metrics)
+        metrics.write()
+        _save_outputs(session, args)
+        result = {"epochs": trainer.epoch, **session.final_metrics(), "seconds": round(seconds, 4)}
+    if status != "finished":
+        result["status"] = status
+    print(json.dumps(result))
+    return 0
+
+
+def _run_events(trainer, progress, metrics) -> tuple[str, float]:
+    """Drive the trainer, printing progress; returns (status, training seconds)."""
+    from bpstudio.engine.trainer import DivergedEvent, DoneEvent, EpochEvent, StepEvent
+
+    epochs = trainer.config.epochs
+    status, seconds = "finished", 0.0
     for ev in trainer.run():
         if isinstance(ev, StepEvent):
             progress.step(ev, epochs)
@@ -319,13 +341,7 @@ def _train(session, args) -> int:
             status = "diverged"
         elif isinstance(ev, DoneEvent):
             seconds = ev.seconds
-    metrics.write()
-    _save_outputs(session, args)
-    result = {"epochs": trainer.epoch, **session.final_metrics(), "seconds": round(seconds, 4)}
-    if status != "finished":
-        result["status"] = status
-    print(json.dumps(result))
-    return 0
+    return status, seconds
 
 
 def _save_outputs(session, args) -> None:
