@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bpstudio.errors import BpError
 from bpstudio.graph.compile import compile_graph
 
 
@@ -34,7 +35,8 @@ def why_no_network(session) -> str:
 
 
 class ShadowNetwork:
-    """``sync(session)`` -> a numpy Network with the live weights, or None."""
+    """``sync(session)`` -> a numpy Network with the live weights, or None;
+    ``network_for(session)`` -> (network or None, why there is none)."""
 
     def __init__(self):
         self.net = None
@@ -52,3 +54,13 @@ class ShadowNetwork:
             self.net, self._key = net, key
         self.net.load_state_dict(live.state_dict(), strict=True)
         return self.net
+
+    def network_for(self, session):
+        """(the synced copy, "") or (None, one line saying why there is nothing to draw):
+        builds the untrained network first when data is loaded and none exists."""
+        try:
+            ensure_network(session)
+            net = self.sync(session) if session.dataset is not None else None
+        except BpError as exc:
+            return None, str(exc)
+        return (net, "") if net is not None else (None, why_no_network(session))

@@ -93,6 +93,19 @@ class PortItem(QGraphicsEllipseItem):
         super().hoverLeaveEvent(event)
 
 
+def centred_mark(parent: QGraphicsItem, text: str) -> QGraphicsSimpleTextItem:
+    """A bold white character centred on a round badge ``parent``."""
+    mark = QGraphicsSimpleTextItem(text, parent)
+    font = QFont()
+    font.setBold(True)
+    font.setPointSizeF(9)
+    mark.setFont(font)
+    mark.setBrush(QBrush(QColor("#ffffff")))
+    r = mark.boundingRect()
+    mark.setPos(-r.width() / 2, -r.height() / 2)
+    return mark
+
+
 class Badge(QGraphicsEllipseItem):
     """The red mark on a node with problems; its tooltip lists them."""
 
@@ -102,14 +115,7 @@ class Badge(QGraphicsEllipseItem):
         self.setBrush(QBrush(ERROR))
         self.setPen(QPen(QColor("#ffffff"), 1.5))
         self.setZValue(3)
-        mark = QGraphicsSimpleTextItem("!", self)
-        font = QFont()
-        font.setBold(True)
-        font.setPointSizeF(9)
-        mark.setFont(font)
-        mark.setBrush(QBrush(QColor("#ffffff")))
-        r = mark.boundingRect()
-        mark.setPos(-r.width() / 2, -r.height() / 2)
+        centred_mark(self, "!")
 
 
 class NodeItem(QGraphicsItem):

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpstudio.errors import BpError
 from bpstudio.ui.viz.blas import one_blas_thread
 from bpstudio.viz.boundary import (
     CLASS_COLORS,
@@ -34,7 +33,7 @@ from bpstudio.viz.boundary import (
     raw_extent,
     value_rgb,
 )
-from bpstudio.viz.shadow import ShadowNetwork, ensure_network, why_no_network
+from bpstudio.viz.shadow import ShadowNetwork
 
 MAX_HZ = 4.0
 # A redraw holds the GIL for ~25 ms (a 120x120 grid through the network, then the
@@ -158,14 +157,9 @@ class BoundaryView(QWidget):
         self._thumb_args = None
         session = self.model.session
         ds = session.dataset
-        try:
-            ensure_network(session)
-            net = self.shadow.sync(session) if ds is not None else None
-        except BpError as exc:
-            self.clear(str(exc))
-            return False
+        net, why = self.shadow.network_for(session)
         if net is None:
-            self.clear(why_no_network(session))
+            self.clear(why)
             return False
         if not is_planar(net):
             shape = list(net.shapes[net.input_id])

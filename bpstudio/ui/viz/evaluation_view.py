@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpstudio.errors import BpError
 from bpstudio.ui.viz.blas import one_blas_thread
 from bpstudio.ui.viz.boundary_view import clear_layout, pixmap_of
 from bpstudio.viz.evaluation import (
@@ -39,7 +38,7 @@ from bpstudio.viz.evaluation import (
     raw_features,
     regression_fit,
 )
-from bpstudio.viz.shadow import ShadowNetwork, ensure_network, why_no_network
+from bpstudio.viz.shadow import ShadowNetwork
 
 MAX_HZ = 1.0
 MAX_WRONG = 48
@@ -134,14 +133,9 @@ class EvaluationView(QWidget):
         self._last = time.monotonic()
         session = self.model.session
         ds = session.dataset
-        try:
-            ensure_network(session)
-            net = self.shadow.sync(session) if ds is not None else None
-        except BpError as exc:
-            self.clear(str(exc))
-            return False
+        net, why = self.shadow.network_for(session)
         if net is None:
-            self.clear(why_no_network(session))
+            self.clear(why)
             return False
         x, y = (ds.x_val, ds.y_val) if self.split.currentText() == "validation" else (
             ds.x_train, ds.y_train)  # fmt: skip

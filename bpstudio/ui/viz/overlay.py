@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QGraphicsSimpleTextItem,
 )
 
+from bpstudio.ui.editor.items import centred_mark
 from bpstudio.viz.flow import FlowFrame
 
 HALO = 7.0  # px the halo extends beyond the node box
@@ -106,14 +107,7 @@ class DiagnosisBadge(QGraphicsEllipseItem):
         self.setZValue(4)
         self._shown = None  # (error, tooltip) last shown
         self.setPen(QPen(QColor("#ffffff"), 1.5))
-        mark = QGraphicsSimpleTextItem("∇", self)
-        font = QFont()
-        font.setBold(True)
-        font.setPointSizeF(9)
-        mark.setFont(font)
-        mark.setBrush(QBrush(QColor("#ffffff")))
-        r = mark.boundingRect()
-        mark.setPos(-r.width() / 2, -r.height() / 2)
+        centred_mark(self, "∇")
 
     def show_findings(self, findings) -> None:
         error = any(f.severity == "error" for f in findings)
