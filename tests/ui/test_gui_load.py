@@ -65,7 +65,7 @@ def test_heatmap_resampling_matches_the_per_snapshot_loop():
     assert np.isclose(_percentile(a, 10), np.percentile(a, 10))
 
 
-def test_new_curves_come_a_few_per_tick_before_the_round_robin(qtbot):
+def test_new_curves_come_a_few_per_tick_between_the_round_robin_turns(qtbot):
     from bpstudio.ui.plots.dashboard import NEW_CURVES_PER_TICK, TrainingPlots
     from bpstudio.ui.training.packets import Packet
 
@@ -75,9 +75,11 @@ def test_new_curves_come_a_few_per_tick_before_the_round_robin(qtbot):
     plots.timer.stop()  # ticks by hand
     names = [f"fc{i}.{p}" for i in range(3) for p in ("weight", "bias")]
     plots.add_packet(Packet(_batch([1, 2], {n: np.array([0.1, 0.2]) for n in names})))
+    plots._tick()  # the round robin's turn: the loss, no new curves
+    assert len(plots.loss.smooth.getData()[0]) == 2 and not plots.grad_norms._curves
     plots._tick()
     assert len(plots.grad_norms._curves) == NEW_CURVES_PER_TICK
-    for _ in range(len(names)):
+    for _ in range(2 * len(names)):
         plots._tick()
     assert set(plots.grad_norms._curves) == set(names)
     plots.timer.stop()

@@ -96,3 +96,22 @@ def test_finished_runs_overlay(qtbot):
     assert len(plots.accuracy._overlays) == 4
     plots.show_runs([])
     assert plots.loss._overlays == []
+
+
+def test_loss_and_accuracy_come_first_in_the_first_ticks(qtbot):
+    """New curves and the first tensor selection must not hold the accuracy back."""
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.show()
+    plots.timer.stop()  # ticks by hand: the whole run's packets wait for the first one
+    runner = TrainingRunner()
+    runner.packet.connect(plots.add_packet)
+    plots.begin_run(3)
+    with qtbot.waitSignal(runner.finished, timeout=20000):
+        runner.start(small_trainer(epochs=3))
+    qtbot.waitUntil(lambda: not runner.active)
+    plots.timer.stop()
+    for _ in range(3):
+        plots._tick()
+    assert len(plots.loss.smooth.getData()[0]) > 0
+    assert len(plots.accuracy.smooth.getData()[0]) > 0

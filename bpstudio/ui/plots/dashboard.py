@@ -64,10 +64,12 @@ class TrainingPlots(QWidget):
         self._pending: list = []  # packets not yet in the buffers
         self._build()
         loss = (self.loss.refresh, (self.loss.widget,))
-        # new curves come first, a few per tick (see _tick); the round robin makes none
+        # new curves come on ticks of their own, alternating with the round robin (see
+        # _next_units); the round robin's turns make none
         grad_norms = functools.partial(self.grad_norms.refresh, new_curves=0)
         ratios = functools.partial(self.ratios.refresh, new_curves=0)
-        # round robin; the loss, what a person watches most, comes every third tick
+        # round robin, loss and accuracy first in each cycle; the loss, what a person
+        # watches most, comes every third tick
         self._units = [
             loss,
             (self.accuracy.refresh, (self.accuracy.widget,)),
@@ -82,6 +84,7 @@ class TrainingPlots(QWidget):
             (self.grads.refresh_heat, (self.grads.evolution,)),
         ]
         self._next_unit = 0
+        self._created_last = True  # the last tick made new curves: the round robin's turn
         for w in self._widgets():
             vb = w.getPlotItem().getViewBox()
             vb.sigRangeChangedManually.connect(lambda *_a, w=w: w.viewport().update())
@@ -155,6 +158,8 @@ class TrainingPlots(QWidget):
             p.reset()
             p.span.epochs = span
         self.tensor.clear()
+        self._next_unit = 0  # a new cycle: the loss and accuracy are painted first
+        self._created_last = True
 
     def add_packet(self, packet) -> None:
         """Take a runner ``Packet`` (steps, epochs, latest stats); it reaches the buffers
@@ -206,8 +211,8 @@ class TrainingPlots(QWidget):
             for view in (self.weights, self.grads):
                 view.refresh_bars()
                 view.current.viewport().update()
-            self._next_unit = 2  # what the person just chose is repainted first
-            self.timer.start(0)
+            # the round robin goes on where it was: sending it back to the histograms
+            # (the first statistics select a tensor) kept the accuracy empty for seconds
 
     def refresh(self) -> None:
         """Push every changed buffer to its plot items now (painting follows as usual)."""
@@ -223,8 +228,9 @@ class TrainingPlots(QWidget):
         t0 = time.thread_time()
         self._drain()
         if self.isVisible():  # a hidden dock paints nothing; its buffers keep filling
-            for update, widgets in self._next_units():
+            for creating, (update, widgets) in self._next_units():
                 if update():
+                    self._created_last = creating
                     for w in widgets:
                         # asynchronous: repaint() would also paint, at once, everything
                         # else waiting in the window (Qt syncs the whole backing store)
@@ -237,17 +243,24 @@ class TrainingPlots(QWidget):
         self.timer.start(min(max(REPAINT_MS, int(wait * 1000)), SLOWEST_MS))
 
     def _next_units(self):
-        """The units to try this tick, in order: a plot still missing curves first (a
-        new network's legend fills within a few ticks, a few curves per tick: never one
-        long stall), then the round robin from where it stopped."""
-        for plot in (self.grad_norms, self.ratios):
-            if plot.missing_curves():
-                new = functools.partial(plot.refresh, new_curves=NEW_CURVES_PER_TICK)
-                yield new, (plot.widget,)
+        """(creating, unit) pairs to try this tick, in order: the round robin from where
+        it stopped, and a plot still missing curves (a few per tick: never one long
+        stall). The two alternate, whichever went last going second: a new network's
+        legend fills within a few dozen ticks and every plot with news still gets its
+        turn (new curves first starved the accuracy for seconds)."""
+        creating = [
+            (True, (functools.partial(p.refresh, new_curves=NEW_CURVES_PER_TICK), (p.widget,)))
+            for p in (self.grad_norms, self.ratios)
+            if p.missing_curves()
+        ]
+        if not self._created_last:
+            yield from creating
         for _ in range(len(self._units)):
             unit = self._units[self._next_unit]
             self._next_unit = (self._next_unit + 1) % len(self._units)
-            yield unit
+            yield False, unit
+        if self._created_last:
+            yield from creating
 
     def _widgets(self) -> list:
         return list({id(w): w for _u, widgets in self._units for w in widgets}.values())
