@@ -36,10 +36,10 @@ def test_history_store_resamples_onto_one_grid():
     assert np.all(np.isfinite(img))
 
 
-def train_into_plots(qtbot, plots, epochs=15, **kw):
+def train_into_plots(qtbot, plots, epochs=15, span=None, **kw):
     runner = TrainingRunner()
     runner.packet.connect(plots.add_packet)
-    plots.begin_run()
+    plots.begin_run(span)
     with qtbot.waitSignal(runner.finished, timeout=20000):
         runner.start(small_trainer(epochs=epochs, **kw))
     qtbot.waitUntil(lambda: not runner.active)
@@ -115,3 +115,29 @@ def test_loss_and_accuracy_come_first_in_the_first_ticks(qtbot):
         plots._tick()
     assert len(plots.loss.smooth.getData()[0]) > 0
     assert len(plots.accuracy.smooth.getData()[0]) > 0
+
+
+def test_clearing_forgets_the_last_runs_axis_ranges(qtbot):
+    """As the training panel empties the plots for another project."""
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.show()
+    train_into_plots(qtbot, plots, epochs=15, span=15)
+    widgets = [p.widget for p in (plots.loss, plots.accuracy, plots.grad_norms, plots.ratios)] + [
+        plots.weights.evolution,
+        plots.grads.evolution,
+    ]
+    for w in widgets:
+        w.getPlotItem().getViewBox().setYRange(5, 6)  # a zoom that must go too
+    assert all(w.getPlotItem().getViewBox().viewRange()[0][1] > 14 for w in widgets)
+    plots.begin_run(None)
+    plots.set_live(False)
+    qtbot.wait(50)  # a paint: pyqtgraph's auto range runs lazily, before it
+    for w in widgets:
+        vb = w.getPlotItem().getViewBox()
+        vb.updateAutoRange()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        assert x1 < 2 and not (y0 >= 5 and y1 <= 6), w
+        assert all(vb.autoRangeEnabled())
+    train_into_plots(qtbot, plots, epochs=4, span=4)  # the next run sets its own span again
+    assert 3.9 < plots.loss.widget.getPlotItem().getViewBox().viewRange()[0][1] < 5

@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
-from bpstudio.ui.plots.style import XSpan, make_plot
+from bpstudio.ui.plots.style import XSpan, make_plot, reset_view
 
 GRID_BINS = 64
 
@@ -153,10 +153,13 @@ class DistributionView:
         cleared = part in self._clear
         if cleared:
             self._clear.discard(part)
+            # the last run's ranges go too (the new data, if any, is drawn after this)
             if part == "bars":
                 self.bars.setData([], [])
+                reset_view(self.current)
             else:
                 self.heat.clear()
+                self.span.restart(self.evolution)
         latest = self.store.latest(self.selected) if self.selected else None
         return cleared or latest is not None, latest
 

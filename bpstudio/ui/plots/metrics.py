@@ -80,6 +80,7 @@ class MetricPlot:
         self._ep_train, self._ep_val = Series(4000), Series(4000)
         self._markers: bool | None = None
         self._dirty = True
+        self._fresh = True  # the axes forget the last run's ranges at the next refresh
 
     def add_steps(self, x: np.ndarray, y: np.ndarray) -> None:
         """Per-step values ``y`` (n,) at fractional epochs ``x`` (n,); NaN = unknown."""
@@ -104,8 +105,6 @@ class MetricPlot:
         if not self._dirty:
             return False
         self._dirty = False
-        x = self._raw.view()[0]
-        self.span.apply(self.widget, float(x[-1]) if len(x) else None)
         self._show_markers(max(len(self._ep_train), len(self._ep_val)) <= MARKERS_UP_TO)
         for series, curve in (
             (self._raw, self.raw),
@@ -115,6 +114,11 @@ class MetricPlot:
         ):
             x, y = series.view()
             curve.setData(x, y)
+        if self._fresh:  # after setData: an emptied plot keeps the unit box
+            self._fresh = False
+            self.span.restart(self.widget)
+        x = self._raw.view()[0]
+        self.span.apply(self.widget, float(x[-1]) if len(x) else None)
         return True
 
     def _show_markers(self, on: bool) -> None:

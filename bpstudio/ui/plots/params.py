@@ -53,8 +53,10 @@ class ParamCurvesPlot:
         self._series, self._ema = {}, {}
         self._stale = True
         self._dirty = True
+        self._fresh = True  # the axes forget the last run's ranges at the next refresh
 
     _stale = False
+    _fresh = False
 
     def add(self, x: np.ndarray, values: dict) -> None:
         """``values``: parameter name -> (n,) array (or float) at epochs ``x`` (n,)."""
@@ -103,8 +105,6 @@ class ParamCurvesPlot:
         if not self._dirty:
             return False
         self._dirty = False
-        ends = [float(v.view()[0][-1]) for v in self._series.values() if len(v)]
-        self.span.apply(self.widget, max(ends, default=None))
         if self._stale and set(self._series) != set(self._curves):
             # another network: new curves and legend (the same one keeps them, cheaper)
             for curve in self._curves.values():
@@ -123,4 +123,9 @@ class ParamCurvesPlot:
             self._curves[name].setData(*series.view())
         for name in set(self._curves) - set(self._series):
             self._curves[name].setData([], [])  # not trained in this run (yet)
+        if self._fresh:  # after setData: an emptied plot keeps the unit box
+            self._fresh = False
+            self.span.restart(self.widget)
+        ends = [float(v.view()[0][-1]) for v in self._series.values() if len(v)]
+        self.span.apply(self.widget, max(ends, default=None))
         return True

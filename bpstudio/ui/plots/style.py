@@ -207,6 +207,11 @@ class XSpan:
         self.epochs: float | None = None
         self._shown: float | None = None
 
+    def restart(self, widget) -> None:
+        """A new run, or none (the plots emptied): forget the last run's ranges."""
+        self._shown = None
+        reset_view(widget)
+
     def apply(self, widget, x_max: float | None) -> None:
         if self.epochs is None:
             return
@@ -219,3 +224,15 @@ class XSpan:
         vb = widget.getPlotItem().getViewBox()
         vb.enableAutoRange(x=False)
         vb.setXRange(0, span, padding=0.02)
+
+
+def reset_view(widget) -> None:
+    """Forget the axis ranges of earlier data (and any zoom): the unit box, then the axes
+    follow the data again. Call it after emptying or refilling the items: on no data
+    pyqtgraph's auto range keeps whatever range it had (here the unit box)."""
+    vb = widget.getPlotItem().getViewBox()
+    vb.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+    vb.enableAutoRange()
+    # now, not lazily at the next paint: curves clipped to the view meanwhile would be
+    # cut to the unit box
+    vb.updateAutoRange()
