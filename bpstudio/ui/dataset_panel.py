@@ -151,11 +151,7 @@ class DatasetPanel(QWidget):
     def _source_chosen(self, index: int) -> None:
         key = self.source.currentData()
         self.pages.show_page(key)
-        was = (self.model.project.data or {}).get("source", "synthetic")
-        if was == "synthetic" and key in ("csv", "npz") and self.normalize.currentText() == "none":
-            # Synthetic sets are already in [-1.5, 1.5]; real columns (wine's proline is
-            # ~1000) are not, and unscaled they train poorly: start from standard.
-            self.normalize.setCurrentText("standard")
+        self._standardise_leaving_synthetic(key)
         if key != "synthetic" and not self.pages.path(key):
             if not self.browse(key):
                 self.show_spec()  # cancelled: back to what the project has
@@ -187,11 +183,20 @@ class DatasetPanel(QWidget):
             key = p.suffix.lower()[1:]
         else:
             raise BpError(f"{p.name}: not a CSV file, an .npz file or a folder of images")
+        self._standardise_leaving_synthetic(key)
         self.source.setCurrentIndex(self.source.findData(key))
         self.pages.set_path(key, self._stored_path(p))
         if key == "csv":  # the target choice needs the header now (the last column first)
             self.pages.set_columns(csv_columns(p), self.model.project.data.get("target"))
         self.apply()
+
+    def _standardise_leaving_synthetic(self, key: str) -> None:
+        """Synthetic sets are already in [-1.5, 1.5]; real columns (wine's proline is
+        ~1000) are not, and unscaled they train poorly: a CSV or npz replacing a
+        synthetic set starts from 'standard' normalisation."""
+        was = (self.model.project.data or {}).get("source", "synthetic")
+        if was == "synthetic" and key in ("csv", "npz") and self.normalize.currentText() == "none":
+            self.normalize.setCurrentText("standard")
 
     def _stored_path(self, p: Path) -> str:
         """Relative to a saved project's folder when the data lies inside it."""
