@@ -8,18 +8,14 @@ Training runs synchronously here (no worker thread), so the pictures are reprodu
 from __future__ import annotations
 
 import sys
-import time
-from pathlib import Path
 
+from _shots import float_dock, save, show_loaded, start_app, train
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
-from bpstudio.engine.trainer import EpochEvent
 from bpstudio.graph.document import Graph
 from bpstudio.graph.project import Project
 from bpstudio.session import Session
 
-OUT = Path(__file__).resolve().parents[1] / "docs" / "images"
 SINE_GRAPH = {
     "nodes": [
         {"id": "x", "op": "Input", "params": {"shape": [1]}, "pos": [0, 0]},
@@ -39,53 +35,15 @@ SINE_TRAINING = {"epochs": 150, "batch_size": 32, "optimizer": {"name": "adam", 
                  "seed": 0, "device": "cpu"}  # fmt: skip
 
 
-def settle(ms: int = 300) -> None:
-    end = time.monotonic() + ms / 1000
-    while time.monotonic() < end:
-        QApplication.processEvents()
-        time.sleep(0.01)
-
-
 def open_window(session: Session):
     from bpstudio.ui.main_window import MainWindow
 
     window = MainWindow(session)
-    window.resize(1600, 1000)
-    window.show()
     plots = window.docks.get("trainingPlotsDock")
     if plots is not None:  # the bottom row to the backprop views, for these pictures
         plots.hide()
-    window.model.load_data()
-    while window.model.loading:
-        settle(50)
-    settle(300)
+    show_loaded(window)
     return window, window.viz
-
-
-def train(session: Session, epochs: int) -> None:
-    """Train on the GUI thread (a script, not the app): reproducible pictures."""
-    trainer = session.make_trainer(session.train_config(epochs=epochs))
-    trainer.config.stats_interval = None
-    for ev in trainer.run():
-        if isinstance(ev, EpochEvent) and ev.epoch % 50 == 0:
-            print(f"  epoch {ev.epoch}: loss {ev.train_loss:.4f}", file=sys.stderr)
-
-
-def save(widget, name: str) -> None:
-    settle(200)
-    path = OUT / name
-    widget.grab().save(str(path))
-    print(path)
-
-
-def float_dock(window, ctl, key: str, w: int, h: int):
-    dock = ctl.docks[key]
-    dock.show()
-    dock.setFloating(True)
-    dock.resize(w, h)
-    dock.raise_()
-    settle(300)
-    return dock
 
 
 def steps_and_diagnosis() -> None:
@@ -124,7 +82,7 @@ def relu_twin() -> None:
 def boundary() -> None:
     window, ctl = open_window(Session.open_example("spiral"))
     train(window.model.session, 150)
-    dock = float_dock(window, ctl, "boundary", 760, 900)
+    dock = float_dock(ctl.docks, "boundary", 760, 900)
     ctl.boundary.redraw()
     save(dock, "viz-boundary.png")
     window.hide()
@@ -133,7 +91,7 @@ def boundary() -> None:
 def confusion() -> None:
     window, ctl = open_window(Session.open_example("iris"))
     train(window.model.session, 8)
-    dock = float_dock(window, ctl, "evaluation", 620, 360)
+    dock = float_dock(ctl.docks, "evaluation", 620, 360)
     ctl.evaluation.split.setCurrentText("training")
     ctl.evaluation.evaluate()
     save(dock, "viz-confusion.png")
@@ -146,7 +104,7 @@ def confusion() -> None:
 def misclassified_images() -> None:
     window, ctl = open_window(Session.open_example("digits"))
     train(window.model.session, 3)
-    dock = float_dock(window, ctl, "evaluation", 760, 620)
+    dock = float_dock(ctl.docks, "evaluation", 760, 620)
     ctl.evaluation.split.setCurrentText("validation")
     ctl.evaluation.evaluate()
     ctl.evaluation.tabs.setCurrentIndex(2)
@@ -158,18 +116,14 @@ def regression() -> None:
     project = Project(Graph.from_dict(SINE_GRAPH), dict(SINE_DATA), dict(SINE_TRAINING))
     window, ctl = open_window(Session(project))
     train(window.model.session, 150)
-    dock = float_dock(window, ctl, "evaluation", 620, 520)
+    dock = float_dock(ctl.docks, "evaluation", 620, 520)
     ctl.evaluation.evaluate()
     save(dock, "viz-regression.png")
     window.hide()
 
 
 def main() -> int:
-    from bpstudio.ui.app import make_app
-
-    app = make_app()
-    app.setApplicationName("bpstudio-screenshots")  # keep the user's layout out of it
-    OUT.mkdir(parents=True, exist_ok=True)
+    start_app()
     steps_and_diagnosis()
     relu_twin()
     boundary()
