@@ -1,6 +1,6 @@
 """Training in the app versus headless: throughput ratio and the longest GUI stall.
 
-    python3 benchmarks/bench_app.py [--example spiral] [--epochs 200] [--threads 1 2]
+    python3 benchmarks/bench_app.py [--example spiral] [--epochs 200]
         [--repeats 2] [--window | --panel]
 
 Runs the same project, seed and settings (a) headless: the Trainer generator in a plain
@@ -8,8 +8,8 @@ loop, (b) in the app, offscreen: the TrainingRunner's worker thread feeding the 
 and the live plots (``--window``: the whole main window with every dock, the default;
 ``--panel``: only the training panel and plots). Prints samples per second of each,
 their ratio (target >= 90%), and the longest gap between ticks of a 5 ms QTimer on the
-GUI thread during training (target < 50 ms). Each BLAS thread count given is measured,
-so the worker's thread limit can be chosen from the figures.
+GUI thread during training (target < 50 ms). Both sides compute with the app's one
+BLAS thread (bpstudio/ui/blas.py), set once for the process as the app does.
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from threadpoolctl import threadpool_limits  # noqa: E402
-
 from bpstudio.session import Session  # noqa: E402
+from bpstudio.ui.blas import APP_BLAS_THREADS, use_app_blas_threads  # noqa: E402
 
 STATS_INTERVAL = 0.25  # as the panel trains
 VERBOSE = "-v" in sys.argv
@@ -59,27 +58,26 @@ def session_for(example: str, epochs: int) -> Session:
     return s
 
 
-def headless(example: str, epochs: int, threads: int) -> tuple[float, int]:
+def headless(example: str, epochs: int) -> tuple[float, int]:
     """(seconds, samples) for one headless run."""
     s = session_for(example, epochs)
     config = s.train_config()
     config.stats_interval = STATS_INTERVAL
     trainer = s.make_trainer(config)
-    with threadpool_limits(limits=threads, user_api="blas"):
-        t0, cpu0 = time.perf_counter(), time.thread_time()
-        for _ in trainer.run():
-            pass
-        seconds = time.perf_counter() - t0
-        LAST_TRAIN_CPU[0] = time.thread_time() - cpu0
+    t0, cpu0 = time.perf_counter(), time.thread_time()
+    for _ in trainer.run():
+        pass
+    seconds = time.perf_counter() - t0
+    LAST_TRAIN_CPU[0] = time.thread_time() - cpu0
     return seconds, trainer.n_samples * epochs
 
 
-def headless_in_thread(example: str, epochs: int, threads: int) -> tuple[float, int]:
+def headless_in_thread(example: str, epochs: int) -> tuple[float, int]:
     """The headless run on a plain Python thread: the same kind of thread the app's
     worker is, so app / this isolates what the GUI costs. (On this machine a loop on
     the main thread trains markedly slower than the same loop on another thread.)"""
     out = {}
-    t = threading.Thread(target=lambda: out.update(r=headless(example, epochs, threads)))
+    t = threading.Thread(target=lambda: out.update(r=headless(example, epochs)))
     t.start()
     t.join()
     return out["r"]
@@ -119,14 +117,10 @@ class StallMeter:
         self._last, self._last_cpu = now, cpu
 
 
-def in_app(app, example: str, epochs: int, threads: int, whole_window: bool):
+def in_app(app, example: str, epochs: int, whole_window: bool):
     """(seconds, samples, longest stall in s) for one run in the app."""
-    from bpstudio.ui.training import runner as runner_module
-
-    runner_module.BLAS_THREADS = threads
     s = session_for(example, epochs)
     owner, panel = _build(s, whole_window)
-    panel.runner.blas_threads = threads
     stall = StallMeter()
     times = {}
     panel.runner.finished.connect(
@@ -198,7 +192,7 @@ def _close(owner, panel) -> None:
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
-def report(threads, runs: dict, stalls, shares, cpu_runs: dict) -> None:
+def report(runs: dict, stalls, shares, cpu_runs: dict) -> None:
     med = {k: statistics.median(v) for k, v in runs.items()}
 
     def ratio(base: str) -> str:
@@ -206,7 +200,7 @@ def report(threads, runs: dict, stalls, shares, cpu_runs: dict) -> None:
         return f"{statistics.median(pairs):.0%} (pairs: {', '.join(f'{r:.0%}' for r in pairs)})"
 
     print(
-        f"BLAS threads {threads}: samples/s (medians) headless main thread "
+        f"BLAS threads {APP_BLAS_THREADS}: samples/s (medians) headless main thread "
         f"{med['headless']:,.0f}, headless worker thread {med['thread']:,.0f}, app "
         f"{med['app']:,.0f}\n  app / headless {ratio('headless')}\n  app / headless "
         f"worker thread {ratio('thread')}\n  longest GUI stall {max(stalls) * 1000:.0f} ms "
@@ -224,7 +218,6 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--example", default="spiral")
     p.add_argument("--epochs", type=int, default=300)
-    p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--repeats", type=int, default=4, help="headless/app pairs per setting")
     p.add_argument("-v", action="store_true", help="print every app run")
     group = p.add_mutually_exclusive_group()
@@ -239,6 +232,7 @@ def main(argv=None) -> int:
     from bpstudio.ui.app import make_app
 
     app = make_app()
+    use_app_blas_threads()
     _time_worker_cpu()
     whole = not args.panel
     if args.no_viz:
@@ -250,26 +244,25 @@ def main(argv=None) -> int:
         f"{'panel+plots' if not whole else 'main window' + (' without viz' * args.no_viz)}, "
         f"{os.cpu_count()} cores, {args.repeats} pairs"
     )
-    headless(args.example, max(1, args.epochs // 10), 1)  # warm-up, not timed
-    for threads in args.threads:
-        runs = {"headless": [], "thread": [], "app": []}
-        cpu_runs = {"headless": [], "thread": [], "app": []}
-        stalls, shares = [], []
-        for i in range(args.repeats):
-            # ABBA order: a machine that speeds up or slows down during the benchmark
-            # favours no side
-            order = ("headless", "thread", "app") if i % 2 == 0 else ("app", "thread", "headless")
-            for side in order:
-                if side == "app":
-                    sec, n, stall, share = in_app(app, args.example, args.epochs, threads, whole)
-                    stalls.append(stall)
-                    shares.append(share)
-                else:
-                    run = headless if side == "headless" else headless_in_thread
-                    sec, n = run(args.example, args.epochs, threads)
-                runs[side].append(n / sec)
-                cpu_runs[side].append(n / max(LAST_TRAIN_CPU[0], 1e-9))
-        report(threads, runs, stalls, shares, cpu_runs)
+    headless(args.example, max(1, args.epochs // 10))  # warm-up, not timed
+    runs = {"headless": [], "thread": [], "app": []}
+    cpu_runs = {"headless": [], "thread": [], "app": []}
+    stalls, shares = [], []
+    for i in range(args.repeats):
+        # ABBA order: a machine that speeds up or slows down during the benchmark
+        # favours no side
+        order = ("headless", "thread", "app") if i % 2 == 0 else ("app", "thread", "headless")
+        for side in order:
+            if side == "app":
+                sec, n, stall, share = in_app(app, args.example, args.epochs, whole)
+                stalls.append(stall)
+                shares.append(share)
+            else:
+                run = headless if side == "headless" else headless_in_thread
+                sec, n = run(args.example, args.epochs)
+            runs[side].append(n / sec)
+            cpu_runs[side].append(n / max(LAST_TRAIN_CPU[0], 1e-9))
+    report(runs, stalls, shares, cpu_runs)
     return 0
 
 

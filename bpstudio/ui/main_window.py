@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from bpstudio.ui import menus
+from bpstudio.ui.blas import use_app_blas_threads
 from bpstudio.ui.editor import GraphScene, GraphView
 from bpstudio.ui.errors import guarded
 from bpstudio.ui.file_actions import FileActions
@@ -45,6 +46,7 @@ Area = Qt.DockWidgetArea
 class MainWindow(FileActions, QMainWindow):
     def __init__(self, session, recovery: Recovery | None = None, parent=None):
         super().__init__(parent)
+        use_app_blas_threads()  # once, before any view computes or a worker starts
         self.model = ProjectModel(session, self)
         self.recovery = recovery or Recovery()
         self.train_actions: dict[str, QAction] = {}

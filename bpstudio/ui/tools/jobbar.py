@@ -10,8 +10,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from bpstudio.errors import BpError
+from bpstudio.ui.blas import use_app_blas_threads
 from bpstudio.ui.errors import report_exception
-from bpstudio.ui.viz.blas import one_blas_thread
 from bpstudio.ui.worker import Job
 
 ERROR_STYLE = "color: #b91c1c;"
@@ -56,7 +56,8 @@ class JobBar(QWidget):
     def start(self, fn) -> None:
         if self.busy:
             return
-        self.job = job = Job(one_blas_thread(fn), self)  # small matrices: one BLAS thread
+        use_app_blas_threads()  # before the first worker thread: see ui/blas.py
+        self.job = job = Job(fn, self)
         job.progressed.connect(self._progress)
         job.succeeded.connect(self._succeeded)
         job.failed.connect(self._failed)

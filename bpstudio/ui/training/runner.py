@@ -16,14 +16,11 @@ import threading
 import time
 
 from PySide6.QtCore import QObject, QThread, Signal
-from threadpoolctl import threadpool_limits
 
 from bpstudio.engine.trainer import DivergedEvent, DoneEvent, StepEvent
+from bpstudio.ui.blas import use_app_blas_threads
 from bpstudio.ui.training.packets import Coalescer
 
-# BLAS threads for the worker. Measured with benchmarks/bench_app.py on 2 cores: 1 thread
-# trains the examples as fast as 2 (their matrices are small) and leaves a core to the GUI.
-BLAS_THREADS = 1
 DELIVERY_INTERVAL = 0.05  # seconds between packets: ~20 per second
 
 # While a worker trains, the GUI thread gets the GIL back within 1 ms instead of
@@ -66,12 +63,11 @@ class _Worker(QThread):
     # "paused", when the worker actually changes). One signal keeps their order.
     event = Signal(str, object)
 
-    def __init__(self, trainer, control: _Control, interval: float, blas_threads: int | None):
+    def __init__(self, trainer, control: _Control, interval: float):
         super().__init__()
         self.trainer = trainer
         self.control = control
         self.interval = interval
-        self.blas_threads = blas_threads
         self.coalescer = Coalescer()
         self._last_flush = 0.0
         self._started = False  # whether the generator ran its first batch
@@ -79,8 +75,7 @@ class _Worker(QThread):
 
     def run(self) -> None:
         try:
-            with threadpool_limits(limits=self.blas_threads, user_api="blas"):
-                self._loop()
+            self._loop()
         except Exception as exc:  # handed to the GUI thread, which shows it
             self._flush()
             self.event.emit("failed", exc)
@@ -206,10 +201,9 @@ class TrainingRunner(QObject):
     failed = Signal(object)
     state_changed = Signal(str)
 
-    def __init__(self, parent=None, interval=DELIVERY_INTERVAL, blas_threads=BLAS_THREADS):
+    def __init__(self, parent=None, interval=DELIVERY_INTERVAL):
         super().__init__(parent)
         self.interval = interval
-        self.blas_threads = blas_threads
         self._worker: _Worker | None = None
         self._control: _Control | None = None
         self._state = "idle"
@@ -231,8 +225,9 @@ class TrainingRunner(QObject):
         after that many batches (``steps=1`` is the Step button on an idle run)."""
         if self._worker is not None:
             raise RuntimeError("a run is already active: stop it first")
+        use_app_blas_threads()  # before the worker exists: see ui/blas.py
         self._control = _Control(paused, steps)
-        w = _Worker(trainer, self._control, self.interval, self.blas_threads)
+        w = _Worker(trainer, self._control, self.interval)
         w.event.connect(self._relay)
         w.finished.connect(self._worker_ended)
         self._worker = w

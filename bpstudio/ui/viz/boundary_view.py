@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpstudio.ui.viz.blas import one_blas_thread
 from bpstudio.viz.boundary import (
     CLASS_COLORS,
     decision_image,
@@ -150,7 +149,6 @@ class BoundaryView(QWidget):
         clear_layout(self.thumb_grid)
         self.note.setText(text)
 
-    @one_blas_thread
     def redraw(self) -> bool:
         self._last = time.monotonic()
         self._thumb_timer.stop()  # thumbnails come from this redraw's network, if any
@@ -230,7 +228,6 @@ class BoundaryView(QWidget):
             brushes = [palette[i] for i in idx]
         item.setData(x=x[:, 0], y=x[:, 1], brush=brushes)
 
-    @one_blas_thread
     def _draw_thumbnails(self) -> None:
         if self._thumb_args is not None:
             self._thumbnails(*self._thumb_args)

@@ -13,7 +13,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from bpstudio.errors import BpError
-from bpstudio.ui.viz.blas import one_blas_thread
 from bpstudio.viz.diagnosis import (
     diagnose,
     diagnose_network,
@@ -120,7 +119,6 @@ class DiagnosisPanel(QWidget):
         found = diagnose(signals_from_stats(stats, self._layout))
         self.show_findings(found, f"live, step {stats.step}")
 
-    @one_blas_thread
     def diagnose_now(self) -> bool:
         """One pass on up to 256 training rows, on a private copy of the network."""
         session = self.model.session

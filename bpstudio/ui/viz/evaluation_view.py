@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bpstudio.ui.viz.blas import one_blas_thread
 from bpstudio.ui.viz.boundary_view import clear_layout, pixmap_of
 from bpstudio.viz.evaluation import (
     class_count,
@@ -128,7 +127,6 @@ class EvaluationView(QWidget):
         self.summary.setText(text)
 
     # ------------------------------------------------------------ evaluating
-    @one_blas_thread
     def evaluate(self) -> bool:
         self._last = time.monotonic()
         session = self.model.session

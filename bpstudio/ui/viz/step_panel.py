@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 
 from bpstudio.errors import BpError
 from bpstudio.ui.viz.bars import BarPlot
-from bpstudio.ui.viz.blas import one_blas_thread
 from bpstudio.viz.flow import frame_from_step
 from bpstudio.viz.phases import (
     EXPLAIN,
@@ -162,7 +161,6 @@ class StepPanel(QWidget):
         self.status.setText(why)
         self._refresh()
 
-    @one_blas_thread
     def new_batch(self) -> bool:
         """Draw a fresh training batch and show its forward pass."""
         if self.busy:
@@ -181,7 +179,6 @@ class StepPanel(QWidget):
         self._refresh()
         return True
 
-    @one_blas_thread
     def next(self) -> None:
         if self.step is not None and self.step.net is not self.model.session.network:
             self.reset("The network was rebuilt: this step was dropped.")
