@@ -176,10 +176,15 @@ class TrainingPlots(QWidget):
         steps = merge_steps([p.steps for p in packets])
         if steps is not None:
             self._add_steps(steps)
-        for ev in (ev for p in packets for ev in p.epochs):
-            x = float(ev.epoch + 1)
-            self.loss.add_epoch(x, ev.train_loss, _finite(ev.val_loss))
-            self.accuracy.add_epoch(x, ev.train_accuracy, ev.val_accuracy)
+        epochs = [ev for p in packets for ev in p.epochs]
+        if epochs:
+            x = [ev.epoch + 1 for ev in epochs]
+            self.loss.add_epochs(
+                x, [ev.train_loss for ev in epochs], [ev.val_loss for ev in epochs]
+            )
+            self.accuracy.add_epochs(
+                x, [ev.train_accuracy for ev in epochs], [ev.val_accuracy for ev in epochs]
+            )
         for p in packets:
             for stats in (*p.earlier_stats, p.stats):
                 if stats is not None:
@@ -314,10 +319,6 @@ class TrainingPlots(QWidget):
         self.loss.set_overlays(loss)
         self.accuracy.set_overlays(acc)
         self._repaint_soon([self.loss.widget, self.accuracy.widget])
-
-
-def _finite(v):
-    return v if v is not None and math.isfinite(v) else None
 
 
 def _nan(v) -> float:

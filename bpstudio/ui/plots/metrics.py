@@ -28,7 +28,7 @@ MARKERS_UP_TO = 60  # epochs; beyond, the per-epoch dots merge into a band over 
 
 
 class MetricPlot:
-    """One metric ('loss' or 'accuracy'); call ``add_steps``/``add_epoch`` then ``refresh``."""
+    """One metric ('loss' or 'accuracy'); call ``add_steps``/``add_epochs`` then ``refresh``."""
 
     def __init__(self, metric: str, title: str):
         self.metric = metric
@@ -90,11 +90,17 @@ class MetricPlot:
         self._smooth.extend(x, self._ema.smooth(y))
         self._dirty = True
 
-    def add_epoch(self, x: float, train: float | None, val: float | None) -> None:
-        if train is not None:
-            self._ep_train.append(x, train)
-        if val is not None:
-            self._ep_val.append(x, val)
+    def add_epochs(self, x, train, val) -> None:
+        """Per-epoch values at epochs ``x``, each (n,); None or NaN = unknown.
+
+        One call per delivery, not per epoch: a small network ends hundreds of epochs
+        a second, and per-point appends were ~1% of the GUI thread's GIL time."""
+        x = np.asarray(x, dtype=np.float64)
+        for series, values in ((self._ep_train, train), (self._ep_val, val)):
+            y = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+            known = np.isfinite(y)
+            if known.any():
+                series.extend(x[known], y[known])
         self._dirty = True
 
     def set_log(self, on: bool) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bpstudio.ui.tables import filling
 from bpstudio.ui.tools.jobbar import JobBar
 from bpstudio.viz.gradcheck_run import EPS, THRESHOLD, GradcheckReport, run_gradcheck
 from bpstudio.viz.netcopy import weights_source
@@ -122,21 +123,22 @@ class GradcheckPanel(QWidget):
         self.report = report
         t = self.table
         t.setRowCount(len(report.rows))
-        for r, row in enumerate(report.rows):
-            bg = PASS_BG if row.passed else FAIL_BG
-            shape = "×".join(str(s) for s in row.shape)
-            size = math.prod(row.shape)
-            cells = [row.name, shape, f"{row.checked} of {size}", f"{row.grad_norm:.3e}",
-                     f"{row.error:.3e}", "✓ pass" if row.passed else "✗ FAIL"]  # fmt: skip
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if c >= 2:
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                if c >= 4:
-                    item.setBackground(QBrush(bg))
-                t.setItem(r, c, item)
+        with filling(t):
+            for r, row in enumerate(report.rows):
+                bg = PASS_BG if row.passed else FAIL_BG
+                shape = "×".join(str(s) for s in row.shape)
+                size = math.prod(row.shape)
+                cells = [row.name, shape, f"{row.checked} of {size}", f"{row.grad_norm:.3e}",
+                         f"{row.error:.3e}", "✓ pass" if row.passed else "✗ FAIL"]  # fmt: skip
+                for c, text in enumerate(cells):
+                    item = QTableWidgetItem(text)
+                    if c >= 2:
+                        item.setTextAlignment(
+                            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                        )
+                    if c >= 4:
+                        item.setBackground(QBrush(bg))
+                    t.setItem(r, c, item)
         self.verdict.setText(f"{report.verdict} — on {self.source}.")
         self.verdict.setStyleSheet(VERDICT_STYLE[report.passed])
         self._fit_verdict()

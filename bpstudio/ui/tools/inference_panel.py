@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from bpstudio.errors import BpError
+from bpstudio.ui.tables import filling
 from bpstudio.ui.tools.value_form import ValueForm
 from bpstudio.ui.viz.boundary_view import pixmap_of
 from bpstudio.viz.boundary import CLASS_COLORS
@@ -148,12 +149,13 @@ class InferencePanel(QWidget):
         t.setColumnCount(2 + len(fields))
         t.setHorizontalHeaderLabels(["#", "target", *[f.name for f in fields]])
         t.setRowCount(n)
-        for r in range(n):
-            raw = raw_values(self.x[r], ds.transform)
-            cells = [str(r), self._target_text(r, ds)]
-            cells += [_fmt(raw[f.name]) for f in fields]
-            for c, text in enumerate(cells):
-                t.setItem(r, c, QTableWidgetItem(text))
+        with filling(t):
+            for r in range(n):
+                raw = raw_values(self.x[r], ds.transform)
+                cells = [str(r), self._target_text(r, ds)]
+                cells += [_fmt(raw[f.name]) for f in fields]
+                for c, text in enumerate(cells):
+                    t.setItem(r, c, QTableWidgetItem(text))
         t.blockSignals(False)
 
     def _fill_thumbs(self, ds) -> None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bpstudio.ui.tables import filling
 from bpstudio.ui.viz.boundary_view import clear_layout, pixmap_of
 from bpstudio.viz.evaluation import (
     class_count,
@@ -179,6 +180,10 @@ class EvaluationView(QWidget):
 
     # --------------------------------------------------------------- tables
     def _fill_confusion(self, names: list[str]) -> None:
+        with filling(self.confusion):
+            self._fill_confusion_cells(names)
+
+    def _fill_confusion_cells(self, names: list[str]) -> None:
         m, t = self.matrix, self.confusion
         t.setRowCount(len(names))
         t.setColumnCount(len(names))
@@ -199,6 +204,10 @@ class EvaluationView(QWidget):
 
     def _fill_wrong_rows(self, x, names, ds) -> None:
         """The wrong rows with their first features in the file's units."""
+        with filling(self.wrong_table):
+            self._fill_wrong_cells(x, names, ds)
+
+    def _fill_wrong_cells(self, x, names, ds) -> None:
         ev, t = self.result, self.wrong_table
         flat = x.ndim == 2
         feats = list(ds.feature_names or [])[:6] if flat else []

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from bpstudio.errors import BpError
+from bpstudio.ui.tables import filling
 from bpstudio.ui.viz.bars import BarPlot
 from bpstudio.viz.flow import frame_from_step
 from bpstudio.viz.phases import (
@@ -280,12 +281,13 @@ class StepPanel(QWidget):
         t.setColumnCount(len(head))
         t.setRowCount(len(rows))
         t.setHorizontalHeaderLabels(head)
-        for i, row in enumerate(rows):
-            for j, text in enumerate(row):
-                item = QTableWidgetItem(text)
-                if _numeric(text):
-                    item.setTextAlignment(RIGHT)
-                t.setItem(i, j, item)
+        with filling(t):
+            for i, row in enumerate(rows):
+                for j, text in enumerate(row):
+                    item = QTableWidgetItem(text)
+                    if _numeric(text):
+                        item.setTextAlignment(RIGHT)
+                    t.setItem(i, j, item)
         self._show_detail()
 
     def _show_detail(self) -> None:
@@ -310,11 +312,12 @@ class StepPanel(QWidget):
         d.setVerticalHeaderLabels([f"{row} {i}" for i in range(v.shape[0])])
         d.verticalHeader().setVisible(True)
         d.horizontalHeader().setStretchLastSection(False)
-        for i in range(v.shape[0]):
-            for j in range(v.shape[1]):
-                item = QTableWidgetItem(fmt(float(v[i, j])))
-                item.setTextAlignment(RIGHT)
-                d.setItem(i, j, item)
+        with filling(d):
+            for i in range(v.shape[0]):
+                for j in range(v.shape[1]):
+                    item = QTableWidgetItem(fmt(float(v[i, j])))
+                    item.setTextAlignment(RIGHT)
+                    d.setItem(i, j, item)
 
     def cell(self, row: int, col: int) -> str:
         """The text shown in the phase table (tests read the panel through this)."""
