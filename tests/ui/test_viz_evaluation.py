@@ -63,6 +63,8 @@ def test_misclassified_images(qtbot, tmp_path):
     wrong = view.wrong
     ev = view.result
     assert len(wrong) == min(48, int(np.sum(ev.pred != ev.y))) > 0
+    assert view.wrong_grid.count() == 0  # filled when its tab is shown, not before
+    view.tabs.setCurrentIndex(2)
     assert view.wrong_grid.count() == len(wrong)
     assert view.tabs.isTabVisible(2)
     first = view.wrong_grid.itemAt(0).widget()
@@ -70,3 +72,24 @@ def test_misclassified_images(qtbot, tmp_path):
     names = session.dataset.class_names
     assert caption == f"{names[ev.y[wrong[0]]]} → {names[ev.pred[wrong[0]]]}"
     assert view.matrix.sum() == 30
+
+
+def test_while_training_a_large_split_is_evaluated_on_a_budgeted_share(qtbot, monkeypatch):
+    import bpstudio.ui.viz.evaluation_view as ev_module
+
+    data = dict(SINE, samples=4000)
+    session = small_session(SINE_GRAPH, data)
+    view = _view(qtbot, session)
+    total = len(session.dataset.y_val)
+    monkeypatch.setattr(ev_module, "LIVE_BUDGET_S", 0.0)  # the floor: LIVE_MIN_ROWS
+    view.set_busy(True)
+    assert view.evaluate()  # untimed yet: LIVE_FIRST_ROWS
+    assert len(view.result.y) == min(total, ev_module.LIVE_FIRST_ROWS)
+    assert view.evaluate()
+    assert len(view.result.y) == ev_module.LIVE_MIN_ROWS < total
+    assert f"first {ev_module.LIVE_MIN_ROWS:,} of {total:,} rows while training" in (
+        view.summary.text()
+    )
+    view.set_busy(False)  # the run ended: every row again
+    assert view.evaluate()
+    assert len(view.result.y) == total and "while training" not in view.summary.text()

@@ -42,6 +42,13 @@ from bpstudio.viz.shadow import ShadowNetwork
 
 MAX_HZ = 1.0
 MAX_WRONG = 48
+# While a run trains, each evaluation (once a second, on the GUI thread) gets about this
+# long: it predicts the first rows of the split that fit, measured from the last one,
+# never fewer than LIVE_MIN_ROWS. A 12,000-row split through a CNN took seconds.
+LIVE_BUDGET_S = 0.025
+LIVE_MIN_ROWS = 256
+LIVE_FIRST_ROWS = 1024  # before any evaluation was timed
+CONFUSION_TAB, ROWS_TAB, IMAGES_TAB, SCATTER_TAB = range(4)
 
 
 def _table(cell: tuple[int, int] | None = None) -> QTableWidget:
@@ -65,6 +72,8 @@ class EvaluationView(QWidget):
         self.matrix: np.ndarray | None = None
         self.wrong: np.ndarray | None = None
         self._last = 0.0
+        self.busy = False  # a run trains: evaluate a budgeted share of the rows
+        self._row_cost: float | None = None  # seconds per row of the last evaluation
         self._timer = QTimer(self, singleShot=True, timeout=self.evaluate)
         self.split = QComboBox()
         self.split.addItems(["validation", "training"])
@@ -104,6 +113,8 @@ class EvaluationView(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.tabs, 1)
+        self._unfilled: dict = {}  # tab index -> what fills it once it is shown
+        self.tabs.currentChanged.connect(self._fill_shown_tab)
         self.run_btn.clicked.connect(self.evaluate)
         self.split.currentTextChanged.connect(lambda _: self.evaluate())
 
@@ -117,6 +128,7 @@ class EvaluationView(QWidget):
         """Show nothing but ``text``: the results belong to a model or data no longer
         shown (another project, other data, a graph that does not compile)."""
         self._timer.stop()
+        self._unfilled = {}
         self.result = self.matrix = self.wrong = None
         for t in (self.confusion, self.wrong_table):
             t.clear()
@@ -141,28 +153,65 @@ class EvaluationView(QWidget):
         if len(x) == 0:
             self.clear(f"The {self.split.currentText()} split is empty.")
             return False
+        total = len(x)
+        n = self._live_rows(total)
+        x, y = x[:n], y[:n]
+        t0 = time.perf_counter()
         self.result = ev = evaluate_split(net, x, y, ds.class_names)
+        self._row_cost = (time.perf_counter() - t0) / n
         if ev.is_classification:
             self._show_classes(ev, x, ds)
         else:
             self._show_regression(ev)
+        if n < total:
+            self.summary.setText(
+                f"{self.summary.text()} · first {n:,} of {total:,} rows while training"
+            )
         return True
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy = busy
+
+    def _live_rows(self, total: int) -> int:
+        """All rows, unless a run trains: then what fits in LIVE_BUDGET_S."""
+        if not self.busy:
+            return total
+        if self._row_cost is None:
+            return min(total, LIVE_FIRST_ROWS)
+        return min(total, max(LIVE_MIN_ROWS, int(LIVE_BUDGET_S / max(self._row_cost, 1e-9))))
 
     def _show_classes(self, ev, x, ds) -> None:
         k = class_count(ev)
         names = list(ev.class_names or [str(i) for i in range(k)])
         self.matrix = confusion_matrix(ev.y, ev.pred, k)
-        self._fill_confusion(names)
         self.wrong = misclassified(ev, MAX_WRONG)
-        self._fill_wrong_rows(x, names, ds)
         images = x.ndim == 4
+        # Only the tab in view is filled now; the others when they are shown. While
+        # training this runs every second, and 48 thumbnails nobody looks at cost ~20 ms.
+        self._unfilled = {
+            CONFUSION_TAB: lambda: self._fill_confusion(names),
+            ROWS_TAB: lambda: self._fill_wrong_rows(x, names, ds),
+        }
         if images:
-            self._fill_wrong_images(x, names)
+            self._unfilled[IMAGES_TAB] = lambda: self._fill_wrong_images(x, names)
         self._tab_visibility(classes=True, images=images)
+        self._fill_shown_tab()
         n_wrong = int(np.sum(ev.pred != ev.y))
         self.summary.setText(f"accuracy {ev.accuracy:.1%} · {n_wrong} of {len(ev.y)} wrong")
 
+    def _fill_shown_tab(self, *_args) -> None:
+        fill = self._unfilled.pop(self.tabs.currentIndex(), None)
+        if fill is not None:
+            fill()
+
+    def fill_all_tabs(self) -> None:
+        """Fill every tab now (tests and screenshots read tabs that are not shown)."""
+        for fill in self._unfilled.values():
+            fill()
+        self._unfilled = {}
+
     def _show_regression(self, ev) -> None:
+        self._unfilled = {}
         fit = regression_fit(ev)
         self.scatter.setData(x=fit.true, y=fit.pred)
         lo = float(min(fit.true.min(), fit.pred.min()))

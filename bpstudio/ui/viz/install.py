@@ -112,6 +112,7 @@ class VizController(QObject):
         self.steps.set_busy(busy)
         self.diagnosis.set_busy(busy)
         self.boundary.set_busy(busy)
+        self.evaluation.set_busy(busy)
         if state in ("idle", "paused"):
             if self._frame_timer.isActive():  # the newest statistics at once
                 self._frame_timer.stop()
