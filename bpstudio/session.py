@@ -9,6 +9,7 @@ import importlib.resources
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -47,34 +48,25 @@ def example_path(name: str) -> Path:
     raise BpError(f"no example called {name!r} (examples: {names})")
 
 
-class EpochLog(list):
-    """A run's epoch records, bounded: beyond ``cap`` every other one is dropped (the
-    latest always kept), so a run left going for hours does not grow without end."""
-
-    cap = 5000  # plenty for a curve; a 10-minute spiral run reaches it
-
-    def append(self, ev) -> None:
-        super().append(ev)
-        self._thin()
-
-    def extend(self, evs) -> None:
-        super().extend(evs)
-        self._thin()
-
-    def _thin(self) -> None:
-        if len(self) > self.cap:
-            self[:] = [*self[:-1:2], self[-1]]
-
-
 @dataclass
 class Run:
     """One training run's curves, kept for the session so runs can be compared."""
 
     name: str
     settings: dict
-    epochs: list[EpochEvent] = field(default_factory=EpochLog)
+    epochs: list[EpochEvent] = field(default_factory=list)
     steps: list[int] = field(default_factory=list)
     losses: list[float] = field(default_factory=list)
+
+    # plenty for a curve; a 10-minute spiral run reaches it
+    EPOCH_CAP: ClassVar[int] = 5000
+
+    def add_epochs(self, events) -> None:
+        """Record epoch events; beyond ``EPOCH_CAP`` every other one is dropped (the
+        latest always kept), so a run left going for hours does not grow without end."""
+        self.epochs.extend(events)
+        if len(self.epochs) > self.EPOCH_CAP:
+            self.epochs = [*self.epochs[:-1:2], self.epochs[-1]]
 
     def add_step(self, step: int, loss: float, cap: int = 20000) -> None:
         """Record a step's loss; beyond ``cap`` points keep every other one (bounded memory)."""

@@ -278,14 +278,15 @@ def test_stop_mid_epoch_leaves_a_consistent_session(session):
 
 # ------------------------------------------------------------------ long runs
 def test_run_epoch_history_stays_bounded():
-    from bpstudio.session import EpochLog, Run
+    from bpstudio.session import Run
 
     run = Run("long", {})
-    for i in range(3 * EpochLog.cap):
-        run.epochs.append(i)
-    run.epochs.extend(range(3 * EpochLog.cap, 3 * EpochLog.cap + 7))
-    assert len(run.epochs) <= EpochLog.cap
-    assert run.epochs[0] == 0 and run.epochs[-1] == 3 * EpochLog.cap + 6  # spans the run
+    cap = Run.EPOCH_CAP
+    for i in range(3 * cap):
+        run.add_epochs([i])
+    run.add_epochs(range(3 * cap, 3 * cap + 7))
+    assert len(run.epochs) <= cap
+    assert run.epochs[0] == 0 and run.epochs[-1] == 3 * cap + 6  # spans the run
     assert run.epochs == sorted(run.epochs)
 
 

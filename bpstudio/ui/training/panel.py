@@ -220,7 +220,7 @@ class TrainingPanel(QWidget):
             free = self.runner.state == "running" and not self._stepping
             self.progress.show_step(packet.steps.last, free)
         if packet.epochs:
-            run.epochs.extend(packet.epochs)
+            run.add_epochs(packet.epochs)
             self.runs.update_live(run)
 
     def _on_diverged(self, ev) -> None:
