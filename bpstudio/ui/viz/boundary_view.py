@@ -80,6 +80,9 @@ class BoundaryView(QWidget):
         self._timer = QTimer(self, singleShot=True, timeout=self.redraw)
         self._thumb_timer = QTimer(self, singleShot=True, timeout=self._draw_thumbnails)
         self._thumb_args = None  # (net, grid) the pending thumbnails are drawn from
+        # a request that came while thumbnails were pending: honoured once they are drawn
+        # (dropping it left the picture of a mid-run network after the run had ended)
+        self._requested = False
         self._labels = None  # the axis labels shown
         self.plot = pg.PlotWidget(background="w")
         self.plot.setAspectLocked(True)
@@ -128,7 +131,10 @@ class BoundaryView(QWidget):
         """Redraw soon, at most MAX_HZ (TRAINING_HZ while busy) times per second (safe
         to call per packet); nothing while the view is hidden (showing it asks again) or
         while the previous redraw's thumbnails are still to come."""
-        if self._timer.isActive() or self._thumb_timer.isActive() or not self.isVisible():
+        if self._timer.isActive() or not self.isVisible():
+            return
+        if self._thumb_timer.isActive():
+            self._requested = True
             return
         hz = TRAINING_HZ if self.busy else MAX_HZ
         wait = max(0.0, 1.0 / hz - (time.monotonic() - self._last))
@@ -140,6 +146,7 @@ class BoundaryView(QWidget):
         self._timer.stop()
         self._thumb_timer.stop()
         self._thumb_args = None
+        self._requested = False
         self.probs = None
         self._points_key = self._thumb_key = None
         self._thumb_labels = {}
@@ -232,6 +239,9 @@ class BoundaryView(QWidget):
         if self._thumb_args is not None:
             self._thumbnails(*self._thumb_args)
             self._thumb_args = None
+        if self._requested:
+            self._requested = False
+            self.request()
 
     def _thumbnails(self, net, grid) -> None:
         units = hidden_units(net, grid, max_units=16)

@@ -1,0 +1,51 @@
+"""What a new user met walking through the app on a real display (tests/ui/test_new_user.py
+holds an earlier walk): each test reproduces one thing that confused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bpstudio.session import DEFAULT_EXAMPLE, Session
+from bpstudio.ui.main_window import MainWindow
+from bpstudio.ui.projects import Recovery
+from bpstudio.viz.boundary import decision_image, grid_over
+
+from .helpers import Answers, wait_loaded
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, isolated_settings, monkeypatch):
+    Answers(monkeypatch)
+    w = MainWindow(Session.open_example(DEFAULT_EXAMPLE), recovery=Recovery(tmp_path / "r"))
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    w.model.load_data()
+    wait_loaded(qtbot, w)
+    yield w
+    w.training_panel.shutdown()
+
+
+def test_boundary_redraws_when_asked_while_its_thumbnails_are_pending(window, qtbot):
+    """A run that ended just after a redraw whose thumbnails were still to come left the
+    boundary of the mid-run network on screen (seen on X11: 200 epochs, val accuracy
+    1.0, a picture of an untrained network)."""
+    view, session = window.viz.boundary, window.model.session
+    view.show()
+    qtbot.waitUntil(view.isVisible)
+    view.set_busy(True)
+    assert view.redraw()  # while busy the thumbnails come in a later turn of the loop
+    assert view._thumb_timer.isActive()
+    weights = session.network.state_dict()  # they change, as in a run's last epochs
+    name = next(iter(weights))
+    session.network.load_state_dict({**weights, name: weights[name] + 0.3})
+    view.set_busy(False)
+    count = view.updates
+    view.request()  # what the run's end asks
+    qtbot.waitUntil(lambda: view.updates > count, timeout=3000)
+    ds = session.dataset
+    grid = grid_over(np.concatenate([ds.x_train, ds.x_val]), 120)
+    fresh = decision_image(view.shadow.sync(session), grid)
+    np.testing.assert_allclose(view.probs, fresh, atol=1e-6)
