@@ -33,7 +33,7 @@ def new_project() -> Project:
         Node("x", "Input", {}, (0.0, 0.0)),
         Node("fc1", "Dense", {"units": 16}, (0.0, 110.0)),
         Node("act1", "ReLU", {}, (0.0, 220.0)),
-        Node("fc2", "Dense", {"units": 3}, (0.0, 330.0)),
+        Node("fc2", "Dense", {"units": 2}, (0.0, 330.0)),  # the spiral's 2 classes
         Node("loss", "CrossEntropyLoss", {}, (0.0, 440.0)),
     ]
     edges = [("x", "fc1"), ("fc1", "act1"), ("act1", "fc2"), ("fc2", "loss")]

@@ -49,3 +49,13 @@ def test_boundary_redraws_when_asked_while_its_thumbnails_are_pending(window, qt
     grid = grid_over(np.concatenate([ds.x_train, ds.x_val]), 120)
     fresh = decision_image(view.shadow.sync(session), grid)
     np.testing.assert_allclose(view.probs, fresh, atol=1e-6)
+
+
+def test_a_new_project_starts_without_errors(window, qtbot):
+    """File > New gave a network with 3 outputs on a 2-class spiral: a red badge and
+    'fc2: outputs [3] but the data has 2 classes' before the person did anything."""
+    window.new_project()
+    wait_loaded(qtbot, window)
+    assert window.model.dataset is not None
+    errors = [i for i in window.model.analysis().issues if i.severity == "error"]
+    assert errors == []
