@@ -21,7 +21,7 @@ SETTING = "welcome/dismissed"
 DOCK = "welcomeDock"
 
 INTRO = """<h3 style="margin:0 0 4px 0">Welcome to bpstudio</h3>
-<p>The <b>{name}</b> example is open: a dataset and a small network, ready to train.
+<p>{what}
 Press <b>{train}</b> and watch backpropagation repeat four steps on every batch.</p>
 <p>To take one batch slowly, open <b>Backprop steps</b> and press <i>New batch</i>,
 then <i>Next ▶</i>: it stops after each step and shows its numbers.<br>
@@ -82,8 +82,21 @@ class WelcomePanel(QFrame):
         start = getattr(self.main, "train_actions", {}).get("start")
         keys = start.shortcut().toString() if start is not None else ""
         train = f"Start ({keys})" if keys else "Start in the Training panel"
-        name = self.main.project_display_name()
-        self.intro.setText(INTRO.format(name=name, train=train))
+        self.intro.setText(INTRO.format(what=self._what_is_open(), train=train))
+
+    def _what_is_open(self) -> str:
+        """One sentence on the project shown: an example, a file, or File > New's."""
+        project, name = self.main.model.project, self.main.project_display_name()
+        if project.path:
+            return f"<b>{name}</b> is open."
+        if getattr(project, "source", None):
+            return (
+                f"The <b>{name}</b> example is open: a dataset and a small network, ready to train."
+            )
+        return (
+            "A new project is open: a spiral dataset and a small network, ready to train. "
+            "Drag layers from the <b>Layers</b> panel to change it."
+        )
 
     def dismiss(self) -> None:
         QSettings().setValue(SETTING, True)

@@ -59,3 +59,20 @@ def test_a_new_project_starts_without_errors(window, qtbot):
     assert window.model.dataset is not None
     errors = [i for i in window.model.analysis().issues if i.severity == "error"]
     assert errors == []
+
+
+def test_the_welcome_says_what_kind_of_project_is_open(window, qtbot, tmp_path):
+    """After File > New it said 'The untitled example is open'; a saved project of the
+    person's own was called an example too."""
+    from bpstudio.ui.welcome import install_first_run
+
+    panel = install_first_run(window)
+    assert "The <b>spiral</b> example is open" in panel.intro.text()
+    window.new_project()
+    wait_loaded(qtbot, window)
+    assert "example" not in panel.intro.text().split("</b>")[0]
+    assert "A new project is open" in panel.intro.text()
+    window.model.session.save(tmp_path / "mine.bpstudio")
+    window.open_project(tmp_path / "mine.bpstudio", ask=False)
+    wait_loaded(qtbot, window)
+    assert "<b>mine</b> is open." in panel.intro.text()
