@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import csv
 import json
+import math
 import os
 import sys
 import time
@@ -34,15 +35,44 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{command}: {message}" if command else message)
 
 
+def _at_least(lo: int):
+    """An argparse type: a whole number >= lo (the project file's own rule)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = lo - 1
+        if value < lo:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= {lo}, got {text!r}")
+        return value
+
+    return parse
+
+
+_whole, _counting = _at_least(0), _at_least(1)
+
+
+def _positive(text: str) -> float:
+    """An argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}")
+    return value
+
+
 def _add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("project", nargs="?", help="a .bpstudio file (default: built-in example)")
     p.add_argument("--data", help="dataset path: .csv, .npz or a folder of class folders")
     p.add_argument("--target", help="the CSV column to predict")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int, help="0 = full batch")
+    p.add_argument("--epochs", type=_whole)
+    p.add_argument("--batch-size", type=_whole, help="0 = full batch")
     p.add_argument("--optimizer", help="sgd, adam, adamw, rmsprop or adagrad")
-    p.add_argument("--lr", type=float)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--lr", type=_positive)
+    p.add_argument("--seed", type=_whole)
     p.add_argument("--device", choices=("cpu", "gpu", "auto"))
     p.add_argument("--save-weights", metavar="FILE", help=".safetensors or .npz")
     p.add_argument("--load-weights", metavar="FILE", help="start from saved weights")
@@ -51,7 +81,7 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="print only the final JSON line")
     p.add_argument(
         "--threads",
-        type=int,
+        type=_counting,
         default=1,
         help="BLAS threads (default 1: small networks gain little from more, and several "
         "threads collapse when other programs share the cores)",
@@ -74,16 +104,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p = sub.add_parser("gradcheck", help="numerical vs analytic gradients, per parameter")
     p.add_argument("project", nargs="?")
-    p.add_argument("--samples", type=int, default=8, help="samples in the checked batch")
+    p.add_argument("--samples", type=_counting, default=8, help="samples in the checked batch")
     p.add_argument(
         "--max-entries",
-        type=int,
+        type=_whole,
         default=64,
         help="entries checked per tensor, chosen at random (0 = all)",
     )
     # 1e-5: small enough for ReLU kinks, large enough that rounding of tiny gradients
     # (deep sigmoid nets) stays below the 1e-6 threshold (measured on the examples).
-    p.add_argument("--eps", type=float, default=1e-5, help="finite-difference step")
+    p.add_argument("--eps", type=_positive, default=1e-5, help="finite-difference step")
     sub.add_parser("examples", help="list the built-in example projects")
     return parser
 
@@ -285,7 +315,7 @@ def cmd_train(args) -> int:
 
 
 def _train(session, args) -> int:
-
+    _check_outputs(args)
     _apply_train_options(session, args)
     session.check_graph()
     # Only a terminal sees progress lines: on bad input stderr must hold exactly one line.
@@ -304,7 +334,8 @@ def _train(session, args) -> int:
 
         load_into_network(session.network, args.load_weights)
         _say(f"loaded weights from {args.load_weights}", quiet=args.quiet)
-    trainer = session.make_trainer()
+    with _named_after(session):  # optimizer and schedule errors name only the setting
+        trainer = session.make_trainer()
     trainer.config.stats_interval = None  # nobody draws histograms here
     progress, metrics = _Progress(args.quiet), _MetricsFile(args.metrics)
     with threadpool_limits(limits=max(1, args.threads), user_api="blas"):
@@ -316,6 +347,35 @@ def _train(session, args) -> int:
         result["status"] = status
     print(json.dumps(result))
     return 0
+
+
+def _check_outputs(args) -> None:
+    """Refuse unwritable output paths before training, not after it (the run is lost)."""
+    if args.save_weights:
+        from bpstudio.io.weights import weights_format
+
+        weights_format(args.save_weights)
+    for path in (args.save_weights, args.onnx, args.metrics):
+        if not path:
+            continue
+        p = Path(path)
+        if p.is_dir():
+            raise UsageError(f"{path}: is a folder; give a file name")
+        if not p.absolute().parent.is_dir():
+            raise UsageError(f"{path}: cannot write (no folder {str(p.absolute().parent)!r})")
+
+
+@contextlib.contextmanager
+def _named_after(session):
+    """Prefix a refusal with the project file's name, keeping its class."""
+    try:
+        yield
+    except GraphError:
+        raise  # _graph_errors_name names these
+    except BpError as exc:
+        src = session.project.path or getattr(session.project, "source", None)
+        name = Path(src).name if src else "project"
+        raise type(exc)(f"{name}: {exc}") from None
 
 
 def _run_events(trainer, progress, metrics) -> tuple[str, float]:

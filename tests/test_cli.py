@@ -138,3 +138,46 @@ def test_example_names_work_as_projects_and_datasets_get_a_hint(capsys):
     assert code == 0 and _last_json(out)["epochs"] == 1
     code, _, err = run(["train", "some.csv"], capsys)
     assert code == 2 and "--data some.csv" in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["train", "--epochs", "-1"],
+        ["train", "--batch-size", "-3"],
+        ["train", "--seed", "-1"],  # was an internal error (numpy's seed)
+        ["train", "--lr", "nan"],
+        ["train", "--lr", "0"],
+        ["train", "--threads", "0"],
+        ["gradcheck", "--samples", "0"],
+        ["gradcheck", "--max-entries", "-5"],  # was an internal error
+        ["gradcheck", "--eps", "0"],  # was a ZeroDivisionError
+    ],
+)
+def test_out_of_range_numbers_are_refused_in_one_line(args, capsys):
+    code, out, err = run([*args, "--quiet"] if args[0] == "train" else args, capsys)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and args[1] in err and "must be" in err
+
+
+def test_unwritable_outputs_are_refused_before_training(tmp_path, capsys):
+    w = tmp_path / "w.safetensors"
+    missing = tmp_path / "no_such_folder" / "m.csv"
+    args = ["train", "--epochs", "1", "--quiet", "--save-weights", str(w)]
+    code, out, err = run([*args, "--metrics", str(missing)], capsys)
+    assert code == 2 and out == "" and "no_such_folder" in err
+    code, out, err = run([*args, "--onnx", str(tmp_path)], capsys)
+    assert code == 2 and out == "" and "is a folder" in err
+    code, out, err = run(["train", "--quiet", "--save-weights", str(tmp_path / "w.txt")], capsys)
+    assert code == 2 and out == "" and "w.txt" in err
+    assert list(tmp_path.iterdir()) == []  # nothing trained, nothing half-written
+
+
+def test_optimizer_refusal_names_the_project(tmp_path, capsys):
+    d = json.loads(example_path("iris").read_text())
+    d["data"]["path"] = str(example_path("iris").parent / d["data"]["path"])
+    d["training"]["optimizer"] = {"name": "adam", "lr": 0.01, "betas": [0.9]}
+    p = tmp_path / "bad.bpstudio"
+    p.write_text(json.dumps(d))
+    code, _, err = run(["train", str(p), "--quiet", "--epochs", "1"], capsys)
+    assert code == 2 and err.startswith("bpstudio: bad.bpstudio: optimizer adam: betas")
