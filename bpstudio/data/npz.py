@@ -36,22 +36,45 @@ def read_npz(path: Path, need_y: bool = True) -> tuple[np.ndarray, np.ndarray | 
 
 
 def _open(path: Path) -> dict[str, np.ndarray]:
+    """Every array by name; refuses non-zip files first, since np.load would take them
+    for a pickle and answer with advice to unpickle them."""
     try:
+        if path.is_file() and not zipfile.is_zipfile(path):
+            why = _npy_hint(path) or "not a zip archive, or a truncated one"
+            raise DataError(f"{path.name}: not a readable .npz file ({why})")
         with np.load(path, allow_pickle=False) as f:
-            if not isinstance(f, np.lib.npyio.NpzFile):
-                raise DataError(f"{path.name}: is a single .npy array, not an .npz archive")
             return {k: f[k] for k in f.files}
     except DataError:
         raise
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as err:
-        why = str(err).splitlines()[0][:100] if str(err) else type(err).__name__
-        raise DataError(f"{path.name}: not a readable .npz file ({why})") from None
+    except ValueError as err:
+        if "pickle" not in str(err):
+            raise DataError(f"{path.name}: not a readable .npz file ({_first(err)})") from None
+        raise DataError(
+            f"{path.name}: holds object (pickled) arrays, which bpstudio never loads; "
+            "save plain numeric or text arrays"
+        ) from None
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as err:
+        raise DataError(f"{path.name}: not a readable .npz file ({_first(err)})") from None
+
+
+def _npy_hint(path: Path) -> str:
+    with open(path, "rb") as f:
+        magic = f.read(6)
+    return "a single .npy array: save x and y with numpy.savez" if magic == b"\x93NUMPY" else ""
+
+
+def _first(err: Exception) -> str:
+    return str(err).splitlines()[0][:100] if str(err) else type(err).__name__
 
 
 def _numeric(path: Path, name: str, a: np.ndarray) -> np.ndarray:
-    if a.dtype.kind not in "biuf" or a.ndim == 0:
+    if a.ndim == 0:
+        raise DataError(
+            f"{path.name}: array '{name}' is a single value; it needs one row per sample"
+        )
+    if a.dtype.kind not in "biuf":
         raise DataError(f"{path.name}: array '{name}' must hold numbers, got {a.dtype} {a.shape}")
     with np.errstate(over="ignore"):
         return a.astype(np.float32, copy=False)
@@ -59,7 +82,9 @@ def _numeric(path: Path, name: str, a: np.ndarray) -> np.ndarray:
 
 def _labels(path: Path, y: np.ndarray) -> np.ndarray:
     """y as stored: numbers (float64) or text labels; refuses other dtypes."""
-    if y.ndim == 0 or y.dtype.kind not in "biufUS":
+    if y.ndim == 0:
+        raise DataError(f"{path.name}: array 'y' is a single value; it needs one row per sample")
+    if y.dtype.kind not in "biufUS":
         raise DataError(f"{path.name}: array 'y' must hold numbers or labels, got {y.dtype}")
     if y.dtype.kind in "US":
         return y.astype(str)

@@ -1,5 +1,7 @@
 """NumPy archives and the built-in synthetic sets."""
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -53,7 +55,29 @@ def test_npz_bad_arrays(tmp_path, arrays, problem):
 
 def test_npz_object_arrays_are_never_unpickled(tmp_path):
     np.savez(tmp_path / "d.npz", x=np.array([{"a": 1}], dtype=object), y=np.zeros(1))
-    with pytest.raises(DataError, match=r"d.npz: not a readable .npz file"):
+    with pytest.raises(DataError, match=r"d.npz: holds object \(pickled\) arrays, which bpstudio"):
+        load_npz(tmp_path)
+
+
+def test_npz_a_pickle_renamed_is_refused_without_unpickle_advice(tmp_path):
+    (tmp_path / "d.npz").write_bytes(pickle.dumps({"x": np.zeros((3, 2)), "y": np.zeros(3)}))
+    with pytest.raises(DataError, match=r"^d.npz: not a readable .npz file \(not a zip") as e:
+        load_npz(tmp_path)
+    assert "unsafely" not in str(e.value)  # numpy's advice to turn allow_pickle on
+
+
+def test_npz_a_npy_renamed_says_so(tmp_path):
+    np.save(tmp_path / "d.npy", np.zeros((3, 2)))
+    (tmp_path / "d.npy").rename(tmp_path / "d.npz")
+    with pytest.raises(DataError, match=r"d.npz: .*a single .npy array: save x and y"):
+        load_npz(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["x", "y"])
+def test_npz_a_single_value_needs_rows(tmp_path, name):
+    arrays = {"x": np.zeros((3, 2)), "y": np.zeros(3), name: np.float32(1)}
+    save(tmp_path, **arrays)
+    with pytest.raises(DataError, match=f"array '{name}' is a single value; it needs one row"):
         load_npz(tmp_path)
 
 
