@@ -50,17 +50,34 @@ def scan_classes(folder: Path) -> tuple[list[str], list[Path], list[str], list[s
     loose = [p for p in entries if p.is_file() and not is_hidden(p)]
     if loose:
         messages.append(f"{folder.name}: ignored {len(loose)} files outside the class folders")
-    files, labels, hidden = [], [], []
+    files, labels, hidden, nested = [], [], [], []
     for cls in classes:
         inside = sorted(cls.iterdir())
         hidden += [p for p in inside if is_hidden(p)]
         found = [p for p in inside if p.is_file() and not is_hidden(p)]
+        subs = [p for p in inside if p.is_dir() and not is_hidden(p)]
         if not found:
-            raise DataError(f"{folder.name}: class folder '{cls.name}' holds no images")
+            raise DataError(
+                f"{folder.name}: class folder '{cls.name}' holds no images{_only(subs)}"
+            )
         files += found
         labels += [cls.name] * len(found)
+        nested += subs
     messages += _listing(folder, [(p, "hidden file") for p in hidden])
+    # Silently dropping a sub-folder's images would shrink a class unnoticed.
+    messages += _listing(
+        folder, [(p, "sub-folder: only a class folder's own files are read") for p in nested]
+    )
     return [c.name for c in classes], files, labels, messages
+
+
+def _only(subs: list[Path]) -> str:
+    """For an empty class folder: its sub-folders, which may be the real classes
+    (a dataset/train/<class> layout opened one level too high)."""
+    if not subs:
+        return ""
+    names = ", ".join(p.name for p in subs[:5]) + (", ..." if len(subs) > 5 else "")
+    return f", only sub-folders ({names}): if those are the classes, open '{subs[0].parent.name}'"
 
 
 def parse_size(size, where: str) -> tuple[int, int] | None:

@@ -127,3 +127,22 @@ def test_split_is_stratified_and_normalised_per_channel(tmp_path):
     assert norm["axis"] == "channel" and len(norm["shift"]) == 3
     np.testing.assert_allclose(d.x_train.mean(axis=(0, 2, 3)), 0, atol=1e-5)
     np.testing.assert_allclose(d.x_train.std(axis=(0, 2, 3)), 1, atol=1e-5)
+
+
+def test_nested_folders_are_listed_not_silently_dropped(tmp_path):
+    folder = image_folder(tmp_path / "imgs", {"cat": 2, "dog": 2}, size=(4, 4))
+    (folder / "cat" / "more").mkdir()
+    Image.new("L", (4, 4), 9).save(folder / "cat" / "more" / "x.png")
+    d = load(folder)
+    assert len(d.x_train) == 4
+    assert any("skipped cat/more (sub-folder" in m for m in d.messages)
+
+
+def test_train_test_layout_opened_one_level_too_high(tmp_path):
+    root = tmp_path / "dataset"
+    image_folder(root / "train", {"cat": 2, "dog": 2}, size=(4, 4))
+    image_folder(root / "test", {"cat": 1, "dog": 1}, size=(4, 4))
+    with pytest.raises(
+        DataError, match=r"class folder 'test' holds no images, only sub-folders \(cat, dog\)"
+    ):
+        load(root)
