@@ -44,7 +44,34 @@ def fit_encode(df: pd.DataFrame, kinds: dict[str, str], train: np.ndarray, where
         for c, e in zip(columns, entries, strict=True)
         if e["missing"]
     ]
+    for c, e in zip(columns, entries, strict=True):
+        hint = _suspect(e, n)
+        if hint:
+            messages.append(f"{where}: column '{c['name']}' {hint}")
     return columns, x, messages
+
+
+_HINT = " Leave it out of 'features' unless it means something."
+
+
+def _suspect(entry: dict, n: int) -> str | None:
+    """Why a column is probably not a feature (a row id, free text), or None.
+
+    Such columns load fine and train into nonsense: a one-hot block per row, or a
+    counter that tells the rows apart. A hint costs one pass over the column.
+    """
+    if n < 20:
+        return None
+    column = entry["column"]
+    if column["kind"] == "text":
+        k = len(column["categories"])
+        if k >= n - entry["missing"]:
+            return f"differs in every row ({k} one-hot features): an id or free text?{_HINT}"
+        return None
+    v = entry["values"]
+    if v[1] - v[0] == 1 and np.all(np.diff(v) == 1):
+        return f"counts the rows ({v[0]:g} to {v[-1]:g}): an id?{_HINT}"
+    return None
 
 
 def _numeric(s: pd.Series, in_val: np.ndarray, n_train: int, where: str) -> dict:

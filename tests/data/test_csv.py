@@ -210,3 +210,13 @@ def test_overrides_apply(tmp_path):
     path = write(tmp_path, "t.csv", "p;b\nq;x\nr\u20ac;y\n", "cp1252")
     d = load_csv(path, delimiter=";", header=False, encoding="cp1252")
     assert d.feature_names == ["col1=p", "col1=q", "col1=r\u20ac"]
+
+
+def test_id_and_free_text_columns_get_a_hint_but_still_load(tmp_path):
+    rows = [f"{100 + i},note {i},{i % 3},{i % 5},{i % 2}" for i in range(30)]
+    d = load_csv(write(tmp_path, "t.csv", "id,comment,colour,n,y\n" + "\n".join(rows) + "\n"))
+    assert d.x_train.shape == (30, 1 + 30 + 1 + 1)  # loaded as before
+    text = " ".join(d.messages)
+    assert "column 'id' counts the rows (100 to 129): an id?" in text
+    assert "column 'comment' differs in every row (30 one-hot features)" in text
+    assert "'colour'" not in text and "'n'" not in text  # ordinary columns: no hint
