@@ -76,3 +76,29 @@ def test_the_welcome_says_what_kind_of_project_is_open(window, qtbot, tmp_path):
     window.open_project(tmp_path / "mine.bpstudio", ask=False)
     wait_loaded(qtbot, window)
     assert "<b>mine</b> is open." in panel.intro.text()
+
+
+def test_an_edge_into_a_node_outside_the_network_gets_no_colour(
+    qtbot, tmp_path, isolated_settings, monkeypatch
+):
+    """A Dense hung off act1 that does not lead to the loss is left out of the network,
+    yet the edge into it was painted with act1's gradient colour while training."""
+    from bpstudio.graph.document import Graph
+    from bpstudio.graph.project import Project
+    from bpstudio.viz.flow import FlowFrame
+
+    from .viz_helpers import SMALL_GRAPH, SPIRAL, TRAINING
+
+    graph = dict(SMALL_GRAPH)
+    graph["nodes"] = [*graph["nodes"], {"id": "dead", "op": "Dense", "params": {"units": 4}}]
+    graph["edges"] = [*graph["edges"], ["act1", "dead"]]
+    Answers(monkeypatch)
+    project = Project(Graph.from_dict(graph), dict(SPIRAL), dict(TRAINING))
+    w = MainWindow(Session(project), recovery=Recovery(tmp_path / "r"))
+    qtbot.addWidget(w)
+    overlay = w.viz.overlay
+    values = {"x": 1e-3, "fc1": 1e-3, "act1": 2e-3, "out": 5e-3}  # what the trainer measures
+    overlay.show_frame(FlowFrame("backward", values, -4.0, -2.0))
+    shown = {key: stroke.isVisible() for key, stroke in overlay._edges.items()}
+    assert shown[("act1", "dead")] is False
+    assert shown[("act1", "out")] and shown[("out", "loss")]  # into the loss: still painted

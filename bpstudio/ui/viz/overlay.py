@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QGraphicsSimpleTextItem,
 )
 
+from bpstudio.graph.catalogue import OPS
 from bpstudio.ui.editor.items import centred_mark
 from bpstudio.viz.flow import FlowFrame
 
@@ -166,8 +167,18 @@ class FlowOverlay(QObject):
             if stroke is None:
                 stroke = self._edges[key] = EdgeFlow(item)
             stroke.follow()
-            rgb = colours.get(key[0])
+            rgb = colours.get(key[0]) if self._computed(key[1], colours) else None
             stroke.show(rgb, frame.edge_tip(*key) if rgb is not None else "")
+
+    def _computed(self, node_id: str, colours: dict) -> bool:
+        """Whether the network computes ``node_id``: it has a value, or it is the loss.
+        An edge into a node left out of the network (one that does not lead to the
+        loss) carries nothing, and its stroke would say a tensor flows there."""
+        if node_id in colours:
+            return True
+        item = self.scene.nodes.get(node_id)
+        spec = OPS.get(item.op) if item is not None else None
+        return spec is not None and spec.is_loss
 
     def _follow_edges(self, _regions=None) -> None:
         for stroke in self._edges.values():
