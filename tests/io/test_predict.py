@@ -8,13 +8,14 @@ import json
 import numpy as np
 import pytest
 
+from bpstudio.cli import main
 from bpstudio.errors import BpError, WeightsError
 from bpstudio.graph.project import load_project
 from bpstudio.io.export import export_cli, export_weights
 from bpstudio.io.model import open_model
 from bpstudio.io.predict import predict, predict_cli, probabilities
 from bpstudio.io.weights import load_weights, save_network_weights, save_weights
-from bpstudio.session import Session
+from bpstudio.session import Session, example_path
 
 from .helpers import chain, node, write_csv, write_images
 from .models import CNN, MLP
@@ -191,3 +192,22 @@ def test_metadata_with_numpy_values_is_saved_as_plain_json(tmp_path):
     meta = {"input_shape": np.array([3, 4]), "class_names": [np.str_("a")], "n": np.int64(2)}
     path = save_weights(tmp_path / "w.npz", {"a.weight": np.ones(2)}, meta)
     assert load_weights(path)[1] == {"input_shape": [3, 4], "class_names": ["a"], "n": 2}
+
+
+def test_weights_trained_with_train_data_open_with_the_unchanged_project(tmp_path, capsys):
+    # `train PROJECT --data other.csv --save-weights W` fits Input and output units to the
+    # data but leaves the project file alone: predict/export with it used to refuse W.
+    write_csv(tmp_path / "d.csv", n=40)  # 5 features, 2 classes; iris has 4 and 3
+    w, out = tmp_path / "w.safetensors", tmp_path / "p.csv"
+    args = ["--data", str(tmp_path / "d.csv"), "--epochs", "1", "--save-weights", str(w)]
+    assert main(["train", "iris", "--quiet", *args]) == 0
+    assert predict_cli(example_path("iris"), w, tmp_path / "d.csv", out) == 0
+    assert read_rows(out)[0].keys() == {"row", "predicted", "p_no", "p_yes"}
+    # A graph edited otherwise (fc1 wider) is still refused, naming the weights.
+    d = json.loads(example_path("iris").read_text())
+    d["graph"]["nodes"][1]["params"]["units"] = 9
+    d["data"]["path"] = str(tmp_path / "d.csv")
+    (tmp_path / "edited.bpstudio").write_text(json.dumps(d))
+    with pytest.raises(WeightsError, match=r"^w.safetensors: "):
+        predict_cli(tmp_path / "edited.bpstudio", w, tmp_path / "d.csv", out)
+    capsys.readouterr()
