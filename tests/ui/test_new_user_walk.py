@@ -102,3 +102,43 @@ def test_an_edge_into_a_node_outside_the_network_gets_no_colour(
     shown = {key: stroke.isVisible() for key, stroke in overlay._edges.items()}
     assert shown[("act1", "dead")] is False
     assert shown[("act1", "out")] and shown[("out", "loss")]  # into the loss: still painted
+
+
+def test_the_legend_says_so_when_every_gradient_is_zero(qtbot):
+    """lr 1e6 killed every ReLU: each node read '∇ 0' and the colour bar's ticks all read
+    1.0e+00."""
+    from bpstudio.ui.viz.legend import FlowLegend
+    from bpstudio.viz.flow import FlowFrame, log_range
+
+    legend = FlowLegend()
+    qtbot.addWidget(legend)
+    values = {"fc1": 0.0, "act1": 0.0, "out": 0.0}
+    legend.set_frame(FlowFrame("backward", values, *log_range(values.values())))
+    assert legend.bar.note() == "every gradient is 0: no weight changes"
+    legend.bar.grab()  # paints without ticks
+    values["out"] = 1e-3
+    legend.set_frame(FlowFrame("backward", values, *log_range(values.values())))
+    assert legend.bar.note() == ""
+    legend.set_frame(None)
+    assert legend.bar.note() == "no data yet"
+
+
+def test_diagnosis_does_not_say_all_is_well_when_every_gradient_is_zero(qtbot):
+    """After lr 1e6 every gradient was exactly 0 and Diagnosis said 'No problem found.
+    Gradients reach every layer within two orders of magnitude'."""
+    from bpstudio.ui.viz.diagnosis_panel import findings_html
+    from bpstudio.viz.diagnosis import LayerSignal, diagnose
+
+    signals = [
+        LayerSignal("fc1", "Dense", 0.0),
+        LayerSignal("act1", "ReLU", 0.0, zero_share=0.4),
+        LayerSignal("fc2", "Dense", 0.0),
+        LayerSignal("out", "Dense", 0.0),
+    ]
+    found = diagnose(signals)
+    assert [f.kind for f in found] == ["no_gradient"]
+    assert found[0].nodes == ("fc1", "fc2", "out")
+    html = findings_html(found)
+    assert "No gradient" in html and "No problem found" not in html
+    signals[-1] = LayerSignal("out", "Dense", 1e-3)  # one layer still learns: no finding
+    assert "no_gradient" not in [f.kind for f in diagnose(signals)]

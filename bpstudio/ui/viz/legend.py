@@ -37,6 +37,17 @@ class ColourBar(QWidget):
         finally:
             p.end()  # an early return must not leave the painter active
 
+    def note(self) -> str:
+        """What the bar says instead of ticks: no frame yet, or every value 0 (a log
+        scale has no range then; its ticks read 1.0e+00 while every node showed 0)."""
+        if self.frame is None or not self.frame.values:
+            return "no data yet"
+        if not any(v is not None and v > 0 for v in self.frame.values.values()):
+            if self.frame.mode == "backward":
+                return "every gradient is 0: no weight changes"
+            return "every output is 0"
+        return ""
+
     def _paint(self, p: QPainter) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         bar = QRectF(8, 4, self.width() - 16, 14)
@@ -46,8 +57,9 @@ class ColourBar(QWidget):
         p.fillRect(bar, grad)
         p.setPen(QPen(QColor("#475569"), 0.8))
         p.drawRect(bar)
-        if self.frame is None or not self.frame.values:
-            p.drawText(QRectF(0, 20, self.width(), 18), Qt.AlignmentFlag.AlignCenter, "no data yet")
+        note = self.note()
+        if note:
+            p.drawText(QRectF(0, 20, self.width(), 18), Qt.AlignmentFlag.AlignCenter, note)
             return
         font = p.font()
         font.setPointSizeF(7.5)
