@@ -51,6 +51,11 @@ REMEDIES = {
         "He (kaiming) initialisation",
         "add BatchNorm before the ReLU",
     ),
+    "no_gradient": (
+        "a smaller learning rate (try a hundredth), then Reset weights",
+        "gradient clipping (clip_norm 1.0)",
+        "LeakyReLU instead of ReLU",
+    ),
     "saturated": (
         "use ReLU instead of Sigmoid/Tanh in hidden layers",
         "Xavier initialisation (smaller weights)",
@@ -74,7 +79,9 @@ class LayerSignal:
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # "vanishing" | "exploding" | "dead_relu" | "saturated" | "non_finite"
+    kind: (
+        str  # "vanishing" | "exploding" | "dead_relu" | "saturated" | "non_finite" | "no_gradient"
+    )
     severity: str  # "warning" | "error"
     nodes: tuple[str, ...]
     message: str
@@ -153,6 +160,7 @@ def diagnose(signals: list[LayerSignal]) -> list[Finding]:
     """Every problem the signals show, most severe first."""
     found = [
         *_non_finite(signals),
+        *_no_gradient(signals),
         *_gradient_profile(signals),
         *_dead_relus(signals),
         *_saturation(signals),
@@ -173,6 +181,21 @@ def _non_finite(signals) -> list[Finding]:
             REMEDIES["exploding"],
         )
     ]
+
+
+def _no_gradient(signals) -> list[Finding]:
+    """Every weighted layer's gradient exactly 0: no weight changes (seen after a
+    learning rate of 1e6: certain, right predictions on the training rows, or every
+    unit dead), where the depth profile alone would find nothing wrong."""
+    layers = [s for s in signals if s.op in WEIGHTED and s.grad_norm is not None]
+    if not layers or any(s.grad_norm != 0 for s in layers):
+        return []
+    ids = [s.node_id for s in layers]
+    msg = (
+        f"No gradient: it is exactly 0 at {_names(ids)}, so no weight changes and "
+        "training has stopped (the predictions are certain, or every unit is dead)."
+    )
+    return [Finding("no_gradient", "error", tuple(ids), msg, REMEDIES["no_gradient"])]
 
 
 def _gradient_profile(signals) -> list[Finding]:

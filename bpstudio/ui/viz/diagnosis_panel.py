@@ -28,6 +28,7 @@ NAMES = {
     "dead_relu": "Dead ReLUs",
     "saturated": "Saturated activations",
     "non_finite": "NaN / Inf",
+    "no_gradient": "No gradient",
 }
 
 
