@@ -56,9 +56,14 @@ class Dialect:
 
 
 def read_table(path: Path, spec: dict) -> tuple[pd.DataFrame, list[str]]:
-    """path -> (DataFrame with one column per CSV column, messages)."""
+    """path -> (DataFrame with one column per CSV column, messages).
+
+    ``df.attrs["decimal"]`` is the decimal mark (',' in a decimal-comma file): a column
+    that pandas left as text because of one bad cell still holds '2,5'-style numbers.
+    """
     dialect = _dialect(path, spec)
     df, messages = _read(path, dialect)
+    df.attrs["decimal"] = dialect.decimal
     if len(df) == 0:
         raise DataError(f"{path.name}: has a header but no data rows")
     empty = [c for c in dialect.unnamed if df[c].isna().all()]
@@ -200,11 +205,16 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _numeric(field: str) -> bool:
+    """A number, '2,5' included: a decimal-comma file may hold no other kind."""
+    return _is_number(field) or bool(_DECIMAL_COMMA.match(field.strip()))
+
+
 def _has_header(rows: list[list[str]], lines: list[str]) -> bool:
     """First row of labels above rows with numbers; all-text files ask the sniffer."""
-    if any(_is_number(f) for f in rows[0]):
+    if any(_numeric(f) for f in rows[0]):
         return False
-    if any(_is_number(f) for row in rows[1:] for f in row):
+    if any(_numeric(f) for row in rows[1:] for f in row):
         return True
     try:
         return csv.Sniffer().has_header("\n".join(lines[:50]))

@@ -29,7 +29,7 @@ def split_kinds(df: pd.DataFrame, columns: list[str], where: str) -> dict[str, s
             df[col] = s.astype(np.float64)
         elif not pd.api.types.is_numeric_dtype(s):
             df[col] = s = clean_text(s)
-            numbers = pd.to_numeric(s, errors="coerce")
+            numbers = to_numbers(s, df.attrs.get("decimal", "."))
             bad = numbers.isna() & s.notna()
             if not bad.any():
                 df[col] = numbers
@@ -52,6 +52,14 @@ def clean_text(s: pd.Series) -> pd.Series:
     text = s[s.notna()].map(lambda v: str(v).strip())
     s[text.index] = text.where(~text.isin(NA_TOKENS), np.nan)
     return s
+
+
+def to_numbers(s: pd.Series, decimal: str = ".") -> pd.Series:
+    """Text cells -> float64, NaN where a cell is not a number; '2,5' is 2.5 when the
+    file's decimal mark is ','."""
+    if decimal != ".":
+        s = s.map(lambda v: v.replace(decimal, ".") if isinstance(v, str) else v)
+    return pd.to_numeric(s, errors="coerce")
 
 
 def feature_names(columns: list[dict]) -> list[str]:
@@ -78,7 +86,7 @@ def encode_columns(df: pd.DataFrame, columns: list[dict]) -> tuple[np.ndarray, d
     for c in columns:
         s = df[c["name"]]
         if c["kind"] == "numeric":
-            x[:, at], bad = _encode_numeric(s, c["fill"])
+            x[:, at], bad = _encode_numeric(s, c["fill"], df.attrs.get("decimal", "."))
             if bad.any():
                 problems[c["name"]] = (bad, "is not a finite number")
             at += 1
@@ -90,7 +98,9 @@ def encode_columns(df: pd.DataFrame, columns: list[dict]) -> tuple[np.ndarray, d
     return x, problems
 
 
-def _encode_numeric(s: pd.Series, fill: float | None) -> tuple[np.ndarray, np.ndarray]:
+def _encode_numeric(
+    s: pd.Series, fill: float | None, decimal: str = "."
+) -> tuple[np.ndarray, np.ndarray]:
     """(N,) float32 values with missing -> fill, and the mask of unusable values.
 
     ``fill`` None (a model trained on arrays, no fitted mean) makes a missing value
@@ -101,7 +111,7 @@ def _encode_numeric(s: pd.Series, fill: float | None) -> tuple[np.ndarray, np.nd
         bad = np.zeros(len(values), dtype=bool)
     else:
         text = clean_text(s)
-        values = pd.to_numeric(text, errors="coerce").to_numpy(np.float64, na_value=np.nan)
+        values = to_numbers(text, decimal).to_numpy(np.float64, na_value=np.nan)
         bad = np.isnan(values) & text.notna().to_numpy()
     missing = np.isnan(values)
     bad |= np.isinf(values) | (np.abs(values) > _F32_MAX)

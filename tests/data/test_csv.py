@@ -220,3 +220,25 @@ def test_id_and_free_text_columns_get_a_hint_but_still_load(tmp_path):
     assert "column 'id' counts the rows (100 to 129): an id?" in text
     assert "column 'comment' differs in every row (30 one-hot features)" in text
     assert "'colour'" not in text and "'n'" not in text  # ordinary columns: no hint
+
+
+def test_decimal_comma_column_with_one_bad_cell_names_it(tmp_path):
+    # pandas leaves such a column as text ('2,5'): it became a one-hot block per value.
+    rows = [f"{i},5;{i % 3},25;{'ab'[i % 2]}" for i in range(10)]
+    rows[6] = "1.234,5;1,5;a"
+    with pytest.raises(
+        DataError, match=r"column 'x1' holds numbers but data row 7 holds '1.234,5'"
+    ):
+        load_csv(write(tmp_path, "t.csv", "x1;x2;y\n" + "\n".join(rows) + "\n"))
+    rows[6] = "6,5;1,5;a"
+    d = load_csv(write(tmp_path, "t.csv", "x1;x2;y\n" + "\n".join(rows) + "\n"))
+    assert d.feature_names == ["x1", "x2"] and d.x_train[6].tolist() == [6.5, 1.5]
+
+
+def test_header_is_found_in_a_decimal_comma_file_and_not_invented(tmp_path):
+    body = "".join(f"{i},5;{i},25;{'ab'[i % 2]}\n" for i in range(30))
+    d = load_csv(write(tmp_path, "t.csv", "x1;x2;y\n" + body))
+    assert d.feature_names == ["x1", "x2"] and len(d.x_train) == 30
+    # No header: the first row is data. (';' given: '0,5;0,25;a' splits evenly on both.)
+    d = load_csv(write(tmp_path, "t.csv", body), delimiter=";")
+    assert d.feature_names == ["col1", "col2"] and len(d.x_train) == 30

@@ -97,3 +97,15 @@ def test_target_labels_are_cleaned_like_training(tmp_path):
     d = load_dataset({"source": "csv", "path": "t.csv"}, tmp_path)
     (tmp_path / "new.csv").write_text('a,y\n1,"dog "\n2," cat"\n')
     assert load_features({}, d.transform, tmp_path / "new.csv").y.tolist() == [1, 0]
+
+
+def test_decimal_comma_csv_with_one_bad_cell_skips_only_that_row(tmp_path):
+    rows = [f"{i},5;{'ab'[i % 2]}" for i in range(6)]
+    (tmp_path / "t.csv").write_text("n;y\n" + "\n".join(rows) + "\n")
+    spec = {"source": "csv", "path": "t.csv"}
+    transform = load_dataset(spec, tmp_path).transform
+    rows[2] = "oops;a"
+    (tmp_path / "new.csv").write_text("n;y\n" + "\n".join(rows) + "\n")
+    f = load_features(spec, transform, tmp_path / "new.csv")
+    assert f.ids == ["row 1", "row 2", "row 4", "row 5", "row 6"]
+    assert f.x[:, 0].tolist() == [0.5, 1.5, 3.5, 4.5, 5.5]
