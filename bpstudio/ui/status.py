@@ -40,6 +40,18 @@ def run_summary(run) -> str:
     return ", ".join(parts)
 
 
+def run_ended(run) -> str:
+    """The status line for a run's end: how it ended (the training panel's note on the
+    run: 'diverged at step 3', 'stopped at step 40'), then its last epoch's numbers. A
+    diverged run's numbers are NaN: the line points at the panel that explains it."""
+    note = getattr(run, "note", "") or ""
+    if note.startswith("diverged"):
+        return f"Training {note}: see the Training panel"
+    if note.startswith("stopped"):
+        return f"Training {note}: {run_summary(run)} (at the end of the last full epoch)"
+    return f"Training ended: {run_summary(run)}"
+
+
 def install_status_messages(window) -> None:
     """Connect the window's signals to one-line status-bar messages."""
     bar = window.statusBar()
@@ -65,9 +77,7 @@ def _training_messages(bar, panel) -> None:
     panel.runner.state_changed.connect(
         lambda state: state in words and bar.showMessage(words[state], LONG)
     )
-    panel.run_finished.connect(
-        guarded(lambda run: bar.showMessage(f"Training ended: {run_summary(run)}", LONG))
-    )
+    panel.run_finished.connect(guarded(lambda run: bar.showMessage(run_ended(run), LONG)))
 
     def diverged(node) -> None:
         where = f" at node '{node}'" if node else ""

@@ -142,3 +142,23 @@ def test_diagnosis_does_not_say_all_is_well_when_every_gradient_is_zero(qtbot):
     assert "No gradient" in html and "No problem found" not in html
     signals[-1] = LayerSignal("out", "Dense", 1e-3)  # one layer still learns: no finding
     assert "no_gradient" not in [f.kind for f in diagnose(signals)]
+
+
+def test_the_status_bar_says_how_a_run_ended():
+    """A diverged run's status line read 'Training ended: 3 epochs, validation loss nan'
+    (it replaced the divergence message); a stopped run's numbers, from its last full
+    epoch, disagreed with Evaluation without saying why."""
+    from types import SimpleNamespace
+
+    from bpstudio.ui.status import run_ended
+
+    epoch = SimpleNamespace(
+        epoch=38, val_loss=0.4218, val_accuracy=0.8, train_loss=0.4, train_accuracy=0.8
+    )
+    run = SimpleNamespace(epochs=[epoch], note="")
+    assert run_ended(run) == "Training ended: 39 epochs, validation loss 0.4218, accuracy 0.800"
+    run.note = "stopped at step 1170"
+    assert run_ended(run).startswith("Training stopped at step 1170: 39 epochs")
+    assert run_ended(run).endswith("(at the end of the last full epoch)")
+    run.note = "diverged at step 3"
+    assert run_ended(run) == "Training diverged at step 3: see the Training panel"
