@@ -303,9 +303,12 @@ def _graph_errors_name(session):
     try:
         yield
     except GraphError as exc:
-        src = session.project.path or getattr(session.project, "source", None)
-        name = Path(src).name if src else "project"
-        raise GraphError(f"{name}: {exc}", exc.node_id) from None
+        raise GraphError(f"{_project_name(session)}: {exc}", exc.node_id) from None
+
+
+def _project_name(session) -> str:
+    src = session.project.path or getattr(session.project, "source", None)
+    return Path(src).name if src else "project"
 
 
 def cmd_train(args) -> int:
@@ -317,6 +320,7 @@ def cmd_train(args) -> int:
 def _train(session, args) -> int:
     _check_outputs(args)
     _apply_train_options(session, args)
+    _need_data(session)
     session.check_graph()
     # Only a terminal sees progress lines: on bad input stderr must hold exactly one line.
     tty = sys.stderr.isatty()
@@ -349,6 +353,14 @@ def _train(session, args) -> int:
     return 0
 
 
+def _need_data(session) -> None:
+    """A project saved before any data was chosen (allowed) cannot train."""
+    if not session.project.data:
+        raise UsageError(
+            f"{_project_name(session)}: the project has no data yet; give one with --data PATH"
+        )
+
+
 def _check_outputs(args) -> None:
     """Refuse unwritable output paths before training, not after it (the run is lost)."""
     if args.save_weights:
@@ -373,9 +385,7 @@ def _named_after(session):
     except GraphError:
         raise  # _graph_errors_name names these
     except BpError as exc:
-        src = session.project.path or getattr(session.project, "source", None)
-        name = Path(src).name if src else "project"
-        raise type(exc)(f"{name}: {exc}") from None
+        raise type(exc)(f"{_project_name(session)}: {exc}") from None
 
 
 def _run_events(trainer, progress, metrics) -> tuple[str, float]:
@@ -439,6 +449,7 @@ def _gradcheck(session, args) -> int:
     from bpstudio.graph.compile import compile_graph
 
     session.device = "cpu"
+    _need_data(session)
     ds = session.load_data()
     shape = session.input_shape()
     net = compile_graph(session.project.graph, shape, xp=np, dtype=np.float64)

@@ -181,3 +181,15 @@ def test_optimizer_refusal_names_the_project(tmp_path, capsys):
     p.write_text(json.dumps(d))
     code, _, err = run(["train", str(p), "--quiet", "--epochs", "1"], capsys)
     assert code == 2 and err.startswith("bpstudio: bad.bpstudio: optimizer adam: betas")
+
+
+def test_a_project_without_data_asks_for_data(tmp_path, capsys):
+    d = json.loads(example_path("iris").read_text())
+    del d["data"]
+    p = tmp_path / "empty.bpstudio"
+    p.write_text(json.dumps(d))
+    for command in ("train", "gradcheck"):
+        code, out, err = run([command, str(p)], capsys)
+        assert code == 2 and err == (
+            "bpstudio: empty.bpstudio: the project has no data yet; give one with --data PATH\n"
+        )

@@ -39,6 +39,8 @@ def _open(path: Path) -> dict[str, np.ndarray]:
     """Every array by name; refuses non-zip files first, since np.load would take them
     for a pickle and answer with advice to unpickle them."""
     try:
+        if path.is_dir():
+            raise DataError(f"{path.name}: is a folder, not an .npz file")
         if path.is_file() and not zipfile.is_zipfile(path):
             why = _npy_hint(path) or "not a zip archive, or a truncated one"
             raise DataError(f"{path.name}: not a readable .npz file ({why})")

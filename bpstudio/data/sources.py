@@ -97,6 +97,13 @@ def _columns(path: Path, columns: list[str], spec: dict) -> tuple[str, list[str]
             f"{path.name}: has only one column ('{columns[0]}'); need features and a target"
         )
     target = spec.get("target") or columns[-1]
+    if not isinstance(target, str):
+        raise DataError(f"{path.name}: target must be a column name, got {target!r}")
+    listed = spec.get("features")
+    if listed is not None and not (
+        isinstance(listed, list) and all(isinstance(c, str) for c in listed)
+    ):
+        raise DataError(f"{path.name}: features must be a list of column names, got {listed!r}")
     shown = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
     if target not in columns:
         raise DataError(f"{path.name}: has no column '{target}' (columns: {shown})")

@@ -242,3 +242,16 @@ def test_header_is_found_in_a_decimal_comma_file_and_not_invented(tmp_path):
     # No header: the first row is data. (';' given: '0,5;0,25;a' splits evenly on both.)
     d = load_csv(write(tmp_path, "t.csv", body), delimiter=";")
     assert d.feature_names == ["col1", "col2"] and len(d.x_train) == 30
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ({"features": "a"}, r"features must be a list of column names, got 'a'"),  # was "no 'a'"
+        ({"features": ["a", 1]}, r"features must be a list of column names"),
+        ({"target": 3}, r"target must be a column name, got 3"),
+    ],
+)
+def test_target_and_features_must_be_names(tmp_path, spec, problem):
+    with pytest.raises(DataError, match=problem):
+        load_csv(write(tmp_path, "t.csv", IRIS_LIKE), **spec)

@@ -119,3 +119,9 @@ def test_synthetic_classes_and_bad_params():
             load_dataset({"source": "synthetic", **bad}, ".")
     with pytest.raises(DataError, match="unknown source"):
         load_dataset({"source": "ftp"}, ".")
+
+
+def test_npz_path_that_is_a_folder(tmp_path):
+    (tmp_path / "d.npz").mkdir()
+    with pytest.raises(DataError, match=r"^d.npz: is a folder, not an .npz file$"):
+        load_npz(tmp_path)
