@@ -35,6 +35,10 @@ def load_features(spec: dict, transform: dict, path) -> Features:
         feats = _npz(transform, path)
     else:
         feats = _csv(spec, transform, path)
+    if len(feats.x) == 0:
+        # Nothing to predict is a refusal, not an empty CSV: say why (the first reason).
+        why = f" ({one_line(feats.messages[0])})" if feats.messages else ""
+        raise DataError(f"{path.name}: nothing could be read{why}")
     shape = tuple(transform["input_shape"])
     if feats.x.shape[1:] != shape:
         raise DataError(f"{path.name}: samples have shape {feats.x.shape[1:]}, model needs {shape}")

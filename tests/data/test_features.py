@@ -109,3 +109,18 @@ def test_decimal_comma_csv_with_one_bad_cell_skips_only_that_row(tmp_path):
     f = load_features(spec, transform, tmp_path / "new.csv")
     assert f.ids == ["row 1", "row 2", "row 4", "row 5", "row 6"]
     assert f.x[:, 0].tolist() == [0.5, 1.5, 3.5, 4.5, 5.5]
+
+
+def test_nothing_readable_is_a_refusal_not_an_empty_array(tmp_path):
+    # Used to reach predict as 0 rows and fail there with an internal error.
+    (tmp_path / "t.csv").write_text("n,m,y\n1,1,a\n2,2,b\n3,3,a\n")
+    spec = {"source": "csv", "path": "t.csv"}
+    transform = load_dataset(spec, tmp_path).transform
+    (tmp_path / "bad.csv").write_text("n,m,y\nabc,1,a\nxyz,2,b\n")
+    with pytest.raises(DataError, match=r"^bad.csv: nothing could be read \(bad.csv: skipped 2"):
+        load_features(spec, transform, tmp_path / "bad.csv")
+    folder = tmp_path / "imgs"
+    image_folder(folder, {"a": 2, "b": 2})
+    transform = load_dataset({"source": "images", "path": "imgs"}, tmp_path).transform
+    with pytest.raises(DataError, match=r"^t.csv: nothing could be read \(.*not an image\)"):
+        load_features({}, transform, tmp_path / "t.csv")  # a CSV given to an image model
