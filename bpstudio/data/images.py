@@ -205,6 +205,8 @@ def _reason(err: Exception) -> str:
     text = str(err).splitlines()[0] if str(err) else type(err).__name__
     if "cannot identify image file" in text:
         return "not an image"
+    if isinstance(err, Image.DecompressionBombError):  # its message runs on past 80 chars
+        return "too large: " + text.split(",")[0]
     return text[:80]
 
 

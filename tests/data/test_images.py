@@ -146,3 +146,14 @@ def test_train_test_layout_opened_one_level_too_high(tmp_path):
         DataError, match=r"class folder 'test' holds no images, only sub-folders \(cat, dog\)"
     ):
         load(root)
+
+
+def test_an_image_over_pillows_pixel_limit_is_skipped_with_a_whole_reason(tmp_path, monkeypatch):
+    folder = image_folder(tmp_path / "imgs", {"a": 2, "b": 2}, size=(4, 4))
+    Image.new("L", (20, 20)).save(folder / "b" / "big.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # 400 px > 2x the limit: a "bomb"
+    d = load(folder)
+    assert len(d.x_train) == 4
+    assert d.messages == [
+        "imgs: skipped b/big.png (too large: Image size (400 pixels) exceeds limit of 200 pixels)"
+    ]
