@@ -322,6 +322,7 @@ def _train(session, args) -> int:
     _apply_train_options(session, args)
     _need_data(session)
     session.check_graph()
+    _warn_about_graph(session, args.quiet)
     # Only a terminal sees progress lines: on bad input stderr must hold exactly one line.
     tty = sys.stderr.isatty()
     _say(f"loading data ({session.project.data.get('source')})...", quiet=args.quiet or not tty)
@@ -351,6 +352,15 @@ def _train(session, args) -> int:
         result["status"] = status
     print(json.dumps(result))
     return 0
+
+
+def _warn_about_graph(session, quiet: bool) -> None:
+    """The editor's warnings (a node off the loss path, Softmax before the loss)."""
+    from bpstudio.graph.validate import validate
+
+    for problem in validate(session.project.graph):
+        if not problem.is_error:
+            _say(f"{_project_name(session)}: warning: {problem}", quiet=quiet)
 
 
 def _need_data(session) -> None:

@@ -193,3 +193,18 @@ def test_a_project_without_data_asks_for_data(tmp_path, capsys):
         assert code == 2 and err == (
             "bpstudio: empty.bpstudio: the project has no data yet; give one with --data PATH\n"
         )
+
+
+def test_graph_warnings_are_printed_but_do_not_stop_training(tmp_path, capsys):
+    d = json.loads(example_path("iris").read_text())
+    d["data"]["path"] = str(example_path("iris").parent / d["data"]["path"])
+    d["graph"]["nodes"].append({"id": "sm", "op": "Softmax"})
+    d["graph"]["edges"] = [e for e in d["graph"]["edges"] if e != ["fc2", "loss"]]
+    d["graph"]["edges"] += [["fc2", "sm"], ["sm", "loss"]]
+    p = tmp_path / "sm.bpstudio"
+    p.write_text(json.dumps(d))
+    code, out, err = run(["train", str(p), "--epochs", "1"], capsys)
+    assert code == 0 and _last_json(out)["epochs"] == 1
+    assert "sm.bpstudio: warning: node 'sm': Softmax before CrossEntropyLoss" in err
+    code, out, err = run(["train", str(p), "--epochs", "1", "--quiet"], capsys)
+    assert code == 0 and err == ""

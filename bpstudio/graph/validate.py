@@ -25,9 +25,30 @@ def validate(graph: Graph, input_shape: tuple | None = None) -> list[Problem]:
         graph.topological_order()
     except GraphError as e:
         return [*problems, Problem(e.node_id, str(e).split(": ", 1)[-1])]
-    problems += _reach_problems(graph)
+    problems += _reach_problems(graph) + _squashed_logits(graph)
     problems += infer_shapes(graph, input_shape)[1]
     return problems
+
+
+# A loss that squashes its input itself, and the activation that squashes twice before it.
+_SQUASHES = {"CrossEntropyLoss": "Softmax", "BCEWithLogitsLoss": "Sigmoid"}
+
+
+def _squashed_logits(graph: Graph) -> list[Problem]:
+    """Softmax before CrossEntropyLoss (Sigmoid before BCEWithLogitsLoss): it trains,
+    slowly and to poor probabilities, the commonest slip of people coming from Keras."""
+    out = []
+    for loss in _losses(graph):
+        op = graph.nodes[loss].op
+        for src in graph.inputs_of(loss):
+            node = graph.nodes.get(src)
+            if node is not None and node.op == _SQUASHES.get(op):
+                msg = (
+                    f"{node.op} before {op}, which applies {node.op.lower()} itself: feed the "
+                    "loss the raw outputs (logits) and remove this node"
+                )
+                out.append(Problem(src, msg, "warning"))
+    return out
 
 
 def errors(problems: list[Problem]) -> list[Problem]:

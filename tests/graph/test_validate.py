@@ -214,3 +214,22 @@ def test_loss_input_shapes():
 def test_problem_str_names_the_node():
     p = validate(chain(("Dense", {"units": 1}), ("CrossEntropyLoss", {})))[0]
     assert str(p) == "node 'n1': CrossEntropyLoss needs 2 or more class scores, got 1"
+
+
+@pytest.mark.parametrize(
+    ("squash", "loss", "units"),
+    [("Softmax", "CrossEntropyLoss", 3), ("Sigmoid", "BCEWithLogitsLoss", 1)],
+)
+def test_squashing_before_a_loss_that_squashes_is_a_warning(squash, loss, units):
+    d = {
+        "nodes": [
+            {"id": "x", "op": "Input", "params": {"shape": [4]}},
+            {"id": "fc", "op": "Dense", "params": {"units": units}},
+            {"id": "s", "op": squash},
+            {"id": "loss", "op": loss},
+        ],
+        "edges": [["x", "fc"], ["fc", "s"], ["s", "loss"]],
+    }
+    nid, msg, severity = only(d)
+    assert (nid, severity) == ("s", "warning")
+    assert msg.startswith(f"{squash} before {loss}, which applies {squash.lower()} itself")
