@@ -74,8 +74,11 @@ def load_weights(path) -> tuple[dict[str, np.ndarray], dict]:
     loader = _load_safetensors if fmt == "safetensors" else _load_npz
     tensors, metadata = loader(path, data)
     for name, arr in tensors.items():
-        if not np.issubdtype(arr.dtype, np.number):
+        if arr.dtype.kind not in "biuf":
             raise WeightsError(f"{path.name}: tensor {name!r} is not numeric ({arr.dtype})")
+        # NaN weights would "diverge at step 0" with advice about the learning rate.
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            raise WeightsError(f"{path.name}: tensor {name!r} holds NaN or infinite values")
     return tensors, metadata
 
 

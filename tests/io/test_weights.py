@@ -109,6 +109,19 @@ def test_non_numeric_tensor_is_refused(tmp_path):
         load_weights(tmp_path / "s.npz")
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_tensor_is_refused_by_name(tmp_path, bad):
+    # Loaded, it made training "diverge at step 0" with advice about the learning rate.
+    w = np.ones((2, 3), np.float32)
+    w[1, 2] = bad
+    np.savez(tmp_path / "w.npz", **{"fc1.weight": w})
+    with pytest.raises(WeightsError, match=r"^w.npz: tensor 'fc1.weight' holds NaN or infinite"):
+        load_weights(tmp_path / "w.npz")
+    np.savez(tmp_path / "c.npz", **{"fc1.weight": w.astype(np.complex64)})
+    with pytest.raises(WeightsError, match=r"tensor 'fc1.weight' is not numeric \(complex64\)"):
+        load_weights(tmp_path / "c.npz")
+
+
 def test_failed_write_keeps_the_old_file(tmp_path):
     path = save_weights(tmp_path / "w.npz", TENSORS, META)
     with pytest.raises(ValueError):  # NaN is not JSON: the write fails before replace
