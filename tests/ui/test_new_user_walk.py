@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from bpstudio.session import DEFAULT_EXAMPLE, Session
 from bpstudio.ui.main_window import MainWindow
@@ -162,3 +163,19 @@ def test_the_status_bar_says_how_a_run_ended():
     assert run_ended(run).endswith("(at the end of the last full epoch)")
     run.note = "diverged at step 3"
     assert run_ended(run) == "Training diverged at step 3: see the Training panel"
+
+
+def test_boundary_note_says_where_the_unit_pictures_are(window, qtbot):
+    """The note said 'Below: what each hidden unit computes' while the dock, wider than
+    tall, showed the unit pictures to the right of the plot."""
+    view = window.viz.boundary
+    view.show()
+    qtbot.waitUntil(view.isVisible)
+    view.split.setOrientation(Qt.Orientation.Horizontal)  # what a wide dock gets
+    assert view.redraw()
+    assert "Right: what each hidden unit computes" in view.note.text()
+    view.split.setOrientation(Qt.Orientation.Vertical)  # a tall one
+    assert view.redraw()
+    assert "Below: what each hidden unit computes" in view.note.text()
+    # training dots small and unrimmed, so the regions between the spiral's arms show
+    assert view.train_pts.opts["size"] <= 4 and view.train_pts.opts["pen"].style() == Qt.NoPen

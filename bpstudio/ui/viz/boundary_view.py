@@ -89,8 +89,10 @@ class BoundaryView(QWidget):
         self.plot.getPlotItem().hideButtons()
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
-        self.train_pts = pg.ScatterPlotItem(size=6, pen=pg.mkPen(40, 40, 40, 160, width=0.6))
-        self.val_pts = pg.ScatterPlotItem(size=7, pen=pg.mkPen("k", width=1.2))
+        # Small dots, the training ones unrimmed: on the spiral example larger rimmed
+        # dots covered every arm of the boundary, which then looked untrained.
+        self.train_pts = pg.ScatterPlotItem(size=4, pen=pg.mkPen(None))
+        self.val_pts = pg.ScatterPlotItem(size=5, pen=pg.mkPen("k", width=1.0))
         self.plot.addItem(self.train_pts)
         self.plot.addItem(self.val_pts)
         self.note = QLabel()
@@ -201,8 +203,13 @@ class BoundaryView(QWidget):
         what = "class probabilities" if task != "regression" else "predicted value"
         self.note.setText(
             f"Model {what} over the input plane; dots: training data, black rings: "
-            f"validation. Below: what each hidden unit computes. {self._axes(ds, grid)}"
+            f"validation. {self._units_where()}: what each hidden unit computes. "
+            f"{self._axes(ds, grid)}"
         )
+
+    def _units_where(self) -> str:
+        """Where the unit thumbnails are: beside the plot in a wide dock, else below."""
+        return "Right" if self.split.orientation() == Qt.Orientation.Horizontal else "Below"
 
     def _axes(self, ds, grid) -> str:
         """Label the axes with the feature names; say what the view spans in file units
