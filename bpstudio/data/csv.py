@@ -52,6 +52,7 @@ class Dialect:
     encoding: str
     decimal: str = "."
     spaces: bool = False  # fields start with spaces after the delimiter: skip them
+    skip: int = 0  # lines before the header: Excel's "sep=;" line
     unnamed: tuple[str, ...] = ()  # names given to blank header fields (or no header)
 
 
@@ -84,8 +85,11 @@ def _dialect(path: Path, spec: dict) -> Dialect:
     sample = _sample(path)
     encoding = spec.get("encoding") or _guess_encoding(sample)
     lines = _first_lines(path, sample, encoding)
+    excel = _EXCEL_SEP.match(lines[0])
+    if excel:  # Excel writes "sep=;" above the header; pandas would take it for one
+        lines = lines[1:] or [""]
     delimiter, quotechar = _sniff(lines)
-    delimiter = spec.get("delimiter") or delimiter
+    delimiter = spec.get("delimiter") or (excel.group(1) if excel else delimiter)
     rows = _parse_rows(path, lines, delimiter, quotechar)
     header = spec.get("header")
     if header is None:
@@ -96,8 +100,9 @@ def _dialect(path: Path, spec: dict) -> Dialect:
     # Skipping spaces costs pandas ~20%; only pay it where a quote may follow a space.
     spaces = any(delimiter + " " in line for line in lines[:50])
     return Dialect(
-        names, bool(header), delimiter, quotechar, encoding, decimal, spaces=spaces, unnamed=unnamed
-    )
+        names, bool(header), delimiter, quotechar, encoding, decimal,
+        spaces=spaces, unnamed=unnamed, skip=int(bool(excel)),
+    )  # fmt: skip
 
 
 def _check_overrides(path: Path, spec: dict) -> None:
@@ -114,6 +119,7 @@ def _check_overrides(path: Path, spec: dict) -> None:
             raise DataError(f"{path.name}: unknown encoding {encoding!r}") from None
 
 
+_EXCEL_SEP = re.compile(r'^\s*"?sep=(.)"?\s*$')
 _DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")
 
 
@@ -263,6 +269,7 @@ def _pandas(path: Path, d: Dialect, encoding: str) -> pd.DataFrame:
                 encoding=encoding,
                 na_values=NA_VALUES,
                 skipinitialspace=d.spaces,
+                skiprows=d.skip,
                 low_memory=False,
                 engine="c",
             )

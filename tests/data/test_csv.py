@@ -255,3 +255,11 @@ def test_header_is_found_in_a_decimal_comma_file_and_not_invented(tmp_path):
 def test_target_and_features_must_be_names(tmp_path, spec, problem):
     with pytest.raises(DataError, match=problem):
         load_csv(write(tmp_path, "t.csv", IRIS_LIKE), **spec)
+
+
+def test_excel_sep_line_sets_the_delimiter_and_is_skipped(tmp_path):
+    # Excel's European exports start with "sep=;": it was read as the header.
+    text = "\ufeffsep=;\r\na;b;label\r\n1,5;2;x\r\n2,5;3;y\r\n3,5;4;x\r\n4,5;5;y\r\n"
+    d = load_csv(write(tmp_path, "t.csv", text))
+    assert d.feature_names == ["a", "b"] and d.class_names == ["x", "y"]
+    assert d.x_train[:, 0].tolist() == [1.5, 2.5, 3.5, 4.5]
