@@ -177,6 +177,9 @@ def _apply_train_options(session, args) -> None:
     if args.data:
         session.project.data = _data_spec_for(args.data, session.project.data)
     if args.target:
+        source = session.project.data.get("source")
+        if source != "csv":
+            raise UsageError(f"--target names a CSV column; this data is {source or 'not chosen'}")
         session.project.data["target"] = args.target
     elif args.data and session.project.data.get("source") == "csv":
         _fallback_target(session.project.data)

@@ -208,3 +208,12 @@ def test_graph_warnings_are_printed_but_do_not_stop_training(tmp_path, capsys):
     assert "sm.bpstudio: warning: node 'sm': Softmax before CrossEntropyLoss" in err
     code, out, err = run(["train", str(p), "--epochs", "1", "--quiet"], capsys)
     assert code == 0 and err == ""
+
+
+def test_target_with_data_that_has_no_columns_is_refused(tmp_path, capsys):
+    np.savez(tmp_path / "d.npz", x=np.zeros((10, 4), np.float32), y=np.arange(10) % 3)
+    code, out, err = run(
+        ["train", "iris", "--data", str(tmp_path / "d.npz"), "--target", "y"], capsys
+    )
+    assert code == 2 and out == ""
+    assert err == "bpstudio: --target names a CSV column; this data is npz\n"
