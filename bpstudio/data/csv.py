@@ -144,9 +144,20 @@ def _sample(path: Path) -> bytes:
         raise DataError(f"{path}: cannot read ({err.strerror or err})") from None
     if not sample.strip():
         raise DataError(f"{path.name}: file is empty")
+    for magic, what in _NOT_CSV:
+        if sample.startswith(magic):
+            raise DataError(f"{path.name}: is not a text CSV file but {what}")
     if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise DataError(f"{path.name}: is not a text CSV file (it holds binary data)")
     return sample
+
+
+# Files people give as CSV most often: a spreadsheet or a compressed CSV.
+_NOT_CSV = (
+    (b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook?): save or unpack it as CSV"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook: save it as CSV"),
+    (b"\x1f\x8b", "a gzip-compressed file: unpack it first (gunzip)"),
+)
 
 
 def _guess_encoding(sample: bytes) -> str:

@@ -1,6 +1,7 @@
 """Every malformed CSV gives a one-line DataError naming the file, or a sensible load."""
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -96,3 +97,18 @@ def test_line_breaks_in_values_and_names_stay_escaped(tmp_path):
     assert "\n" not in str(info.value) and "\\n" in str(info.value)
     d = load_csv(write(tmp_path, "u.csv", 'a,y\n"p\nq",0\n?,1\n'))
     assert all("\n" not in m for m in d.messages) and d.feature_names == ["a=p\nq"]
+
+
+@pytest.mark.parametrize(
+    ("head", "what"),
+    [
+        (b"PK\x03\x04\x14\x00", "a zip archive (an Excel .xlsx workbook?)"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel .xls workbook"),
+        (b"\x1f\x8b\x08\x00", "a gzip-compressed file"),
+    ],
+)
+def test_spreadsheets_and_compressed_files_are_named(tmp_path, head, what):
+    path = tmp_path / "t.csv"
+    path.write_bytes(head + b"\x00\x01rest of the file")
+    with pytest.raises(DataError, match=re.escape(f"t.csv: is not a text CSV file but {what}")):
+        load_csv(path)
