@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -31,6 +31,21 @@ def make_app() -> QApplication:
     return app
 
 
+DEFAULT_SIZE = QSize(1400, 900)
+FRAME = 40  # px the window manager adds above the window (title bar, borders)
+
+
+def initial_size(available: QRect | None) -> QSize:
+    """The window's first size: DEFAULT_SIZE, or what the screen's free area holds (on a
+    1366x768 laptop a 1400x900 window put the status bar and the bottom panels off the
+    screen)."""
+    if available is None or available.isEmpty():
+        return QSize(DEFAULT_SIZE)
+    width = min(DEFAULT_SIZE.width(), available.width())
+    height = min(DEFAULT_SIZE.height(), available.height() - FRAME)
+    return QSize(width, height)
+
+
 def open_session(project_path: str | None) -> tuple[Session, str | None]:
     """The project asked for, else the default example; plus an error line if it failed."""
     if project_path:
@@ -50,7 +65,8 @@ def main(project_path: str | None = None) -> int:
 
     session, error = open_session(project_path)
     window = MainWindow(session)
-    window.resize(1400, 900)
+    screen = QGuiApplication.primaryScreen()
+    window.resize(initial_size(screen.availableGeometry() if screen else None))
     install_first_run(window)  # welcome panel, Help > Welcome, View > Theme, tooltips
     window.show()
     if os.environ.get("BPSTUDIO_QUIT_AFTER_MS"):  # packaging/build.sh smoke-starts the bundle

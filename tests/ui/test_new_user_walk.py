@@ -179,3 +179,16 @@ def test_boundary_note_says_where_the_unit_pictures_are(window, qtbot):
     assert "Below: what each hidden unit computes" in view.note.text()
     # training dots small and unrimmed, so the regions between the spiral's arms show
     assert view.train_pts.opts["size"] <= 4 and view.train_pts.opts["pen"].style() == Qt.NoPen
+
+
+def test_the_first_window_fits_a_laptop_screen():
+    """A 1400x900 window on a 1366x768 screen hid the status bar and the bottom panels."""
+    from PySide6.QtCore import QRect, QSize
+
+    from bpstudio.ui.app import DEFAULT_SIZE, initial_size
+
+    assert initial_size(QRect(0, 0, 1920, 1050)) == DEFAULT_SIZE
+    small = initial_size(QRect(0, 0, 1366, 740))  # 768 less a panel
+    assert small.width() <= 1366 and small.height() <= 740 - 30
+    assert initial_size(None) == DEFAULT_SIZE
+    assert initial_size(QRect(0, 0, 1280, 1024)) == QSize(1280, 900)
