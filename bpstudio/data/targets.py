@@ -9,6 +9,7 @@ from bpstudio.errors import DataError
 # A numeric target with at most this many distinct integer values means classes.
 MAX_AUTO_CLASSES = 20
 TASKS = ("classification", "binary", "regression")
+UNIQUE_ROWS = 100  # from this many samples, one class per sample is refused
 
 
 def is_text(raw: np.ndarray) -> bool:
@@ -53,6 +54,12 @@ def encode_targets(raw: np.ndarray, task: str | None, where: str):
     y, names = _classes(raw, where)
     if asked is not None and len(names) < 2:  # the loss asks for classes: one cannot be learned
         raise DataError(f"{where}: only one class ({names[0]!r}); a classifier needs 2 or more")
+    if asked is not None and len(names) == len(y) >= UNIQUE_ROWS:
+        # An id or a name chosen as target: a Dense layer as wide as the file, accuracy 0.
+        raise DataError(
+            f"{where}: every sample is its own class ({len(names)} classes in {len(y)} "
+            "samples), nothing to generalise from: an id or a name? choose another target"
+        )
     if task == "binary" and len(names) != 2:
         shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
         raise DataError(

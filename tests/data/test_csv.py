@@ -263,3 +263,14 @@ def test_excel_sep_line_sets_the_delimiter_and_is_skipped(tmp_path):
     d = load_csv(write(tmp_path, "t.csv", text))
     assert d.feature_names == ["a", "b"] and d.class_names == ["x", "y"]
     assert d.x_train[:, 0].tolist() == [1.5, 2.5, 3.5, 4.5]
+
+
+def test_a_target_with_one_class_per_row_is_refused(tmp_path):
+    # An id or a name as target trained a Dense layer as wide as the file, accuracy 0.
+    rows = [f"{i % 7},{i % 3},user{i}" for i in range(100)]
+    path = write(tmp_path, "t.csv", "a,b,name\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"'name': every sample is its own class \(100 classes"):
+        load_csv(path, task="classification")
+    assert len(load_csv(path).class_names) == 100  # a preview (no loss yet) still shows it
+    small = write(tmp_path, "s.csv", "a,name\n" + "\n".join(f"{i},u{i}" for i in range(99)))
+    assert len(load_csv(small, task="classification").class_names) == 99
