@@ -321,8 +321,8 @@ def cmd_train(args) -> int:
 
 
 def _train(session, args) -> int:
-    _check_outputs(args)
     _apply_train_options(session, args)
+    _check_outputs(args, _data_file(session))
     _need_data(session)
     session.check_graph()
     _warn_about_graph(session, args.quiet)
@@ -374,7 +374,14 @@ def _need_data(session) -> None:
         )
 
 
-def _check_outputs(args) -> None:
+def _data_file(session) -> str | None:
+    from bpstudio.graph.project import resolve_data_path
+
+    path = session.project.data.get("path")
+    return str(resolve_data_path(session.project, path)) if isinstance(path, str) else None
+
+
+def _check_outputs(args, data_file: str | None) -> None:
     """Refuse unwritable output paths before training, not after it (the run is lost)."""
     if args.save_weights:
         from bpstudio.io.weights import weights_format
@@ -388,6 +395,15 @@ def _check_outputs(args) -> None:
             raise UsageError(f"{path}: is a folder; give a file name")
         if not p.absolute().parent.is_dir():
             raise UsageError(f"{path}: cannot write (no folder {str(p.absolute().parent)!r})")
+    _not_an_input([args.save_weights, args.onnx, args.metrics], [data_file, args.project])
+
+
+def _not_an_input(outputs: list, inputs: list) -> None:
+    """An output path that names an input file would overwrite it (a typo costs data)."""
+    given = {Path(i).resolve() for i in inputs if i and Path(i).is_file()}
+    for out in outputs:
+        if out and Path(out).resolve() in given:
+            raise UsageError(f"{out}: is an input of this command; writing there would replace it")
 
 
 @contextlib.contextmanager
@@ -487,6 +503,7 @@ def _gradcheck(session, args) -> int:
 def cmd_predict(args) -> int:
     from bpstudio.io.predict import predict_cli
 
+    _not_an_input([args.out], [args.data, args.weights, args.project])
     return predict_cli(_project_path(args.project), args.weights, args.data, args.out)
 
 

@@ -217,3 +217,21 @@ def test_target_with_data_that_has_no_columns_is_refused(tmp_path, capsys):
     )
     assert code == 2 and out == ""
     assert err == "bpstudio: --target names a CSV column; this data is npz\n"
+
+
+def test_an_output_that_names_an_input_is_refused(tmp_path, capsys):
+    # A typo like --out new.csv for --data new.csv replaced the user's data.
+    data = tmp_path / "d.csv"
+    data.write_text(example_path("iris").parent.joinpath("../datasets/iris.csv").read_text())
+    before = data.read_bytes()
+    code, _, err = run(["train", "iris", "--data", str(data), "--metrics", str(data)], capsys)
+    assert code == 2 and "d.csv: is an input of this command" in err
+    w = tmp_path / "w.safetensors"
+    assert (
+        run(["train", "iris", "--epochs", "0", "--quiet", "--save-weights", str(w)], capsys)[0] == 0
+    )
+    args = ["predict", "iris", "--weights", str(w), "--data", str(data)]
+    for out in (data, w):
+        code, _, err = run([*args, "--out", str(out)], capsys)
+        assert code == 2 and err.count("\n") == 1 and "is an input of this command" in err
+    assert data.read_bytes() == before
