@@ -192,3 +192,25 @@ def test_the_first_window_fits_a_laptop_screen():
     assert small.width() <= 1366 and small.height() <= 740 - 30
     assert initial_size(None) == DEFAULT_SIZE
     assert initial_size(QRect(0, 0, 1280, 1024)) == QSize(1280, 900)
+
+
+def test_lr_finder_on_trained_weights_says_how_to_get_a_rate_for_a_fresh_start(
+    qtbot, tmp_path, isolated_settings, monkeypatch
+):
+    """After training the spiral, Find suggested 1.15e-07 (any rate raises a loss at its
+    minimum) and said nothing of why; Apply then left the next fresh run stuck."""
+    from bpstudio.ui.tools.lr_panel import TRAINED_NOTE
+
+    from .tools_helpers import open_example, wait_job
+
+    win, _answers = open_example(qtbot, tmp_path, monkeypatch)
+    panel, session = win.tools.lr_finder, win.model.session
+    session.build_network()
+    panel.steps.setValue(20)
+    win.actions["lr_finder"].trigger()
+    wait_job(qtbot, panel.jobs)
+    assert TRAINED_NOTE not in panel.info.text()  # no run yet: nothing to say
+    session.new_run()  # what Start records before it trains
+    win.actions["lr_finder"].trigger()
+    wait_job(qtbot, panel.jobs)
+    assert panel.info.text().endswith(TRAINED_NOTE)

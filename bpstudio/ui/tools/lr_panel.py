@@ -38,6 +38,14 @@ def rounded(lr: float) -> float:
     return float(f"{lr:.3g}")
 
 
+# After a run the loss is near its minimum, so almost any rate makes it rise: the test
+# then suggested 1e-7 on the trained spiral, a rate that trains nothing from scratch.
+TRAINED_NOTE = (
+    "<br><i>These weights are trained: the curve tells how to go on training them. "
+    "For a rate to train from the start, press Reset weights, then Find.</i>"
+)
+
+
 class LRFinderPanel(QWidget):
     """Signals: ``found(LRFindResult)``; ``applied(float)`` after Apply wrote the rate."""
 
@@ -156,8 +164,16 @@ class LRFinderPanel(QWidget):
             self.info.setText(self._no_suggestion(res, ended))
         else:
             self._show_suggestion(res, ended)
+        if self._from_trained():
+            self.info.setText(f"{self.info.text()} {TRAINED_NOTE}")
         self.apply_btn.setEnabled(self.suggestion is not None)
         self.found.emit(res)
+
+    def _from_trained(self) -> bool:
+        """Whether the test ran from weights a run has trained (not fresh ones)."""
+        session = getattr(self, "_session", None)
+        trained = session is not None and bool(getattr(session, "runs", None))
+        return trained and getattr(self, "source", "") == "the current weights"
 
     @staticmethod
     def _no_suggestion(res: LRFindResult, ended: str) -> str:
