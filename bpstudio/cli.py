@@ -335,7 +335,9 @@ def _train(session, args) -> int:
     if args.data:
         # New data: the network follows it as in the editor (Input shape, output units).
         for change in session.fit_to_data():
-            _say(f"fitted to the data: {change}", quiet=args.quiet)
+            # Node moves and the re-wiring around an added Flatten are the editor's detail.
+            if not change.startswith(("Move ", "Connect ", "Disconnect ")):
+                _say(f"fitted to the data: {change}", quiet=args.quiet)
     session.build_network()
     if args.load_weights:
         from bpstudio.io.weights import load_into_network

@@ -235,3 +235,17 @@ def test_an_output_that_names_an_input_is_refused(tmp_path, capsys):
         code, _, err = run([*args, "--out", str(out)], capsys)
         assert code == 2 and err.count("\n") == 1 and "is an input of this command" in err
     assert data.read_bytes() == before
+
+
+def test_fitting_to_image_like_data_says_what_changed_in_three_lines(tmp_path, capsys):
+    x = np.random.default_rng(0).normal(size=(40, 5, 6)).astype(np.float32)
+    np.savez(tmp_path / "d.npz", x=x, y=np.arange(40) % 2)
+    code, _, err = run(
+        ["train", "iris", "--data", str(tmp_path / "d.npz"), "--epochs", "1"], capsys
+    )
+    fitted = [line for line in err.splitlines() if line.startswith("fitted to the data")]
+    assert code == 0 and fitted == [
+        "fitted to the data: x.shape = [5, 6]",
+        "fitted to the data: Add Flatten",
+        "fitted to the data: fc2.units = 2",
+    ]  # the editor's node moves and re-wiring are left out
