@@ -214,3 +214,17 @@ def test_lr_finder_on_trained_weights_says_how_to_get_a_rate_for_a_fresh_start(
     win.actions["lr_finder"].trigger()
     wait_job(qtbot, panel.jobs)
     assert panel.info.text().endswith(TRAINED_NOTE)
+
+
+def test_choosing_a_row_shows_the_prediction_in_sight(window, qtbot):
+    """In the default layout the Inference dock is short: the prediction, below the
+    rows, was scrolled out of sight, so choosing a row seemed to do nothing."""
+    dock = window.tools.docks["inference"]
+    dock.show()
+    dock.raise_()
+    panel = window.tools.inference
+    qtbot.waitUntil(panel.table.isVisible)
+    panel.select_row(2)
+    qtbot.waitUntil(lambda: "Prediction" in panel.result.text())
+    qtbot.wait(50)  # let the dock lay out
+    assert not panel.result.visibleRegion().isEmpty()

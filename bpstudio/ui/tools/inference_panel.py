@@ -93,8 +93,10 @@ class InferencePanel(QWidget):
         self.bars = ProbabilityBars()
         lay = QVBoxLayout(self)
         lay.addLayout(top)
-        lay.addWidget(self.tabs, 3)
+        # the answer above the rows: below them, in the short default dock, it was out
+        # of sight and choosing a row seemed to do nothing
         lay.addWidget(self.result)
+        lay.addWidget(self.tabs, 3)
         lay.addWidget(self.bars, 2)
         self.split.currentTextChanged.connect(lambda _: self.reload())
         self.refresh_btn.clicked.connect(self.refresh_weights)
