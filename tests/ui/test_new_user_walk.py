@@ -228,3 +228,14 @@ def test_choosing_a_row_shows_the_prediction_in_sight(window, qtbot):
     qtbot.waitUntil(lambda: "Prediction" in panel.result.text())
     qtbot.wait(50)  # let the dock lay out
     assert not panel.result.visibleRegion().isEmpty()
+
+
+def test_boundary_hides_its_empty_plot_when_it_cannot_draw(window, qtbot, tmp_path):
+    """On 7-feature CSV data the dock showed empty axes under 'needs 2 input features'."""
+    view = window.viz.boundary
+    view.show()
+    qtbot.waitUntil(view.isVisible)
+    assert view.redraw() and view.split.isVisible()
+    view.clear("The decision boundary needs 2 input features; this data has [7].")
+    assert not view.split.isVisible() and "needs 2 input" in view.note.text()
+    assert view.redraw() and view.split.isVisible()  # drawable again: the plot is back

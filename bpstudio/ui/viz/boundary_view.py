@@ -157,6 +157,8 @@ class BoundaryView(QWidget):
         self.val_pts.setData([], [])
         clear_layout(self.thumb_grid)
         self.note.setText(text)
+        # empty axes under the reason looked like a broken plot
+        self.split.setVisible(not text)
 
     def redraw(self) -> bool:
         self._last = time.monotonic()
@@ -176,6 +178,7 @@ class BoundaryView(QWidget):
         return True
 
     def _draw(self, net, ds) -> None:
+        self.split.show()
         pts = ds.x_train if len(ds.x_val) == 0 else np.concatenate([ds.x_train, ds.x_val])
         grid = grid_over(pts, RESOLUTION)
         self.probs = decision_image(net, grid)
