@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from bpstudio.errors import BpError
+from bpstudio.graph.compile import compile_graph
 from bpstudio.graph.document import Graph, Node
 from bpstudio.graph.project import Project
 from bpstudio.session import Session
@@ -38,6 +40,23 @@ def new_project() -> Project:
     ]
     edges = [("x", "fc1"), ("fc1", "act1"), ("act1", "fc2"), ("fc2", "loss")]
     return Project(Graph(nodes, edges), dict(NEW_DATA))
+
+
+# Export before any training wrote the random initial weights with no word of it.
+UNTRAINED_NOTE = ": untrained, the initial weights the seed draws (train first)"
+
+
+def untrained(session) -> bool:
+    """Whether the session's network still holds the weights its seed draws: nothing
+    (a run, a step-through update) has trained it. Compares with a fresh numpy build."""
+    live = session.network
+    if live is None or session.dataset is None:
+        return False
+    shape = session.input_shape()
+    fresh = compile_graph(session.project.graph, shape, xp=np, dtype=np.float32)
+    fresh.build(shape, np.random.default_rng(int(session.project.training.get("seed", 0))))
+    now, first = live.state_dict(), fresh.state_dict()
+    return now.keys() == first.keys() and all(np.array_equal(now[k], first[k]) for k in now)
 
 
 class FileActions:
@@ -182,7 +201,8 @@ class FileActions:
         if path:
             projects.remember_folder(path)
             written = export_session(session, fmt, path)
-            self.statusBar().showMessage("Wrote " + ", ".join(map(str, written)), 6000)
+            note = UNTRAINED_NOTE if untrained(session) else ""
+            self.statusBar().showMessage("Wrote " + ", ".join(map(str, written)) + note, 8000)
 
     # ---------------------------------------------------------------- edit
     def copy(self) -> None:

@@ -239,3 +239,25 @@ def test_boundary_hides_its_empty_plot_when_it_cannot_draw(window, qtbot, tmp_pa
     view.clear("The decision boundary needs 2 input features; this data has [7].")
     assert not view.split.isVisible() and "needs 2 input" in view.note.text()
     assert view.redraw() and view.split.isVisible()  # drawable again: the plot is back
+
+
+def test_exporting_an_untrained_network_says_so(qtbot, tmp_path, isolated_settings, monkeypatch):
+    """File > Export before training wrote the random initial weights and said only
+    'Wrote spiral.onnx'."""
+    from bpstudio.ui.file_actions import UNTRAINED_NOTE
+
+    answers = Answers(monkeypatch)
+    w = MainWindow(Session.open_example(DEFAULT_EXAMPLE), recovery=Recovery(tmp_path / "r"))
+    qtbot.addWidget(w)
+    w.model.load_data()
+    wait_loaded(qtbot, w)
+    answers.files += [str(tmp_path / "a.npz"), str(tmp_path / "b.npz")]
+    w.export("npz")
+    assert (tmp_path / "a.npz").exists()
+    assert w.statusBar().currentMessage().endswith(UNTRAINED_NOTE)
+    net = w.model.session.network
+    weights = net.state_dict()
+    name = next(iter(weights))
+    net.load_state_dict({**weights, name: weights[name] + 0.01})  # as a training step would
+    w.export("npz")
+    assert w.statusBar().currentMessage() == f"Wrote {tmp_path / 'b.npz'}"
