@@ -238,6 +238,7 @@ def test_boundary_hides_its_empty_plot_when_it_cannot_draw(window, qtbot, tmp_pa
     assert view.redraw() and view.split.isVisible()
     view.clear("The decision boundary needs 2 input features; this data has [7].")
     assert not view.split.isVisible() and "needs 2 input" in view.note.text()
+    assert view.note.alignment() & Qt.AlignmentFlag.AlignTop  # not centred in the dock
     assert view.redraw() and view.split.isVisible()  # drawable again: the plot is back
 
 

@@ -97,6 +97,8 @@ class BoundaryView(QWidget):
         self.plot.addItem(self.val_pts)
         self.note = QLabel()
         self.note.setWordWrap(True)
+        # at the top, also when the plot is hidden and the note has the dock to itself
+        self.note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.note.setStyleSheet("color: #475569; font-size: 8pt;")
         self.thumbs = QWidget()
         self.thumb_grid = QGridLayout(self.thumbs)
