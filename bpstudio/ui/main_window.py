@@ -33,6 +33,7 @@ from bpstudio.ui.palette import Palette
 from bpstudio.ui.projects import Recovery
 
 AUTOSAVE_MS = 60_000
+LONG_RUN_S = 30.0  # training seconds after which closing asks before ending the run
 # Bump whenever docks are added, renamed or rearranged by default: a layout saved by an
 # older build would otherwise squeeze the new docks into slivers (QMainWindow restores
 # only the docks it knows, at the sizes it saved).
@@ -258,7 +259,7 @@ class MainWindow(FileActions, QMainWindow):
         settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
 
     def closeEvent(self, event):
-        if not self.maybe_save():
+        if not self.may_stop_training() or not self.maybe_save():
             event.ignore()
             return
         for hook in self.close_hooks:
@@ -268,6 +269,26 @@ class MainWindow(FileActions, QMainWindow):
         self.recovery.clear()
         self._autosave.stop()
         event.accept()
+
+    def may_stop_training(self) -> bool:
+        """True unless a run has trained for LONG_RUN_S or more and the person chose to
+        keep it: closing ends the run, and its weights go unless exported (closing
+        mid-run dropped minutes of training without a word)."""
+        runner = getattr(getattr(self, "training_panel", None), "runner", None)
+        trainer = self.model.session.trainer
+        if runner is None or not runner.active or trainer is None:
+            return True
+        if trainer.seconds < LONG_RUN_S:
+            return True
+        from bpstudio.ui import dialogs
+
+        return dialogs.ask_yes_no(
+            self,
+            "Stop training?",
+            f"Training has run for {trainer.seconds / 60:.1f} minutes (epoch "
+            f"{trainer.epoch + 1}). Closing stops it, and the trained weights are lost "
+            "unless exported first (File > Export). Close anyway?",
+        )
 
     @guarded
     def autosave(self) -> None:

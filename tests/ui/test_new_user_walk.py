@@ -262,3 +262,28 @@ def test_exporting_an_untrained_network_says_so(qtbot, tmp_path, isolated_settin
     net.load_state_dict({**weights, name: weights[name] + 0.01})  # as a training step would
     w.export("npz")
     assert w.statusBar().currentMessage() == f"Wrote {tmp_path / 'b.npz'}"
+
+
+def test_closing_during_a_long_run_asks_first(window, qtbot, monkeypatch):
+    """Closing the window mid-run ended it and dropped its weights without a word."""
+    from bpstudio.ui import dialogs
+
+    asked: list[str] = []
+    answer = [False]
+
+    def ask(_parent, title, text):
+        asked.append(text)
+        return answer[0]
+
+    monkeypatch.setattr(dialogs, "ask_yes_no", ask)
+    window.model.session.project.training["epochs"] = 100000
+    window.train_actions["start"].trigger()
+    runner = window.training_panel.runner
+    qtbot.waitUntil(lambda: window.model.session.trainer is not None and runner.active)
+    assert window.may_stop_training() and not asked  # a short run: closing just ends it
+    window.model.session.trainer.seconds = 90.0  # as if it had trained a minute and a half
+    assert not window.close()  # "keep training": the window stays, the run goes on
+    assert runner.active and "Training has run for 1.5 minutes" in asked[0]
+    answer[0] = True
+    assert window.close()
+    qtbot.waitUntil(lambda: not runner.active, timeout=10000)
