@@ -1,8 +1,8 @@
 """Read a CSV file into a pandas DataFrame: encoding, delimiter, header, quoting.
 
 Policy (every refusal is a one-line DataError naming the file):
-- encoding: UTF-8 (a BOM is skipped), UTF-16 with a BOM, else Latin-1 (said in the
-  messages);
+- encoding: UTF-8 (a BOM is skipped), UTF-16 with a BOM, else Windows-1252 or Latin-1
+  (said in the messages);
 - delimiter: ``csv.Sniffer`` on the first lines among , ; tab |, else ',';
 - header: present when the first row holds no numbers while a later row does (or, for
   an all-text file, when the sniffer thinks so); headerless columns are named col1..;
@@ -161,7 +161,9 @@ _NOT_CSV = (
 
 
 def _guess_encoding(sample: bytes) -> str:
-    """'utf-8-sig' with a BOM, 'utf-8' when the sample decodes, else 'latin-1'."""
+    """'utf-8-sig' with a BOM, 'utf-8' when the sample decodes, else 'cp1252' (what
+    Windows programs write: '€' is byte 0x80 there, a control character in Latin-1)
+    when that decodes, else 'latin-1' (which decodes any byte)."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -170,7 +172,11 @@ def _guess_encoding(sample: bytes) -> str:
         # A multi-byte character may be cut at the end of the sample: ignore the tail.
         sample[: len(sample) - 4 if len(sample) == SAMPLE_BYTES else None].decode("utf-8")
     except UnicodeDecodeError:
-        return "latin-1"
+        try:
+            sample.decode("cp1252")
+        except UnicodeDecodeError:
+            return "latin-1"
+        return "cp1252"
     return "utf-8"
 
 
@@ -255,14 +261,21 @@ def _column_names(path: Path, first: list[str], header: bool) -> list[str]:
 
 
 def _read(path: Path, d: Dialect) -> tuple[pd.DataFrame, list[str]]:
-    """pandas' C parser; a file that is not valid UTF-8 after all is re-read as Latin-1."""
-    latin = [f"{path.name}: not UTF-8, read as Latin-1"]
-    if d.encoding == "latin-1":
-        return _pandas(path, d, d.encoding), latin
-    try:
-        return _pandas(path, d, d.encoding), []
-    except UnicodeDecodeError:
-        return _pandas(path, d, "latin-1"), latin
+    """pandas' C parser; a file that is not valid UTF-8 (or Windows-1252) after all is
+    re-read as the next encoding that decodes it."""
+    note = {
+        "cp1252": [f"{path.name}: not UTF-8, read as Windows-1252 (Latin-1)"],
+        "latin-1": [f"{path.name}: not UTF-8, read as Latin-1"],
+    }
+    fallbacks = ["cp1252", "latin-1"]  # latin-1 decodes any byte: always last
+    tries = fallbacks[fallbacks.index(d.encoding) :] if d.encoding in fallbacks else [
+        d.encoding, *fallbacks]  # fmt: skip
+    for encoding in tries[:-1]:
+        try:
+            return _pandas(path, d, encoding), note.get(encoding, [])
+        except UnicodeDecodeError:
+            continue
+    return _pandas(path, d, tries[-1]), note.get(tries[-1], [])
 
 
 def _pandas(path: Path, d: Dialect, encoding: str) -> pd.DataFrame:

@@ -274,3 +274,20 @@ def test_a_target_with_one_class_per_row_is_refused(tmp_path):
     assert len(load_csv(path).class_names) == 100  # a preview (no loss yet) still shows it
     small = write(tmp_path, "s.csv", "a,name\n" + "\n".join(f"{i},u{i}" for i in range(99)))
     assert len(load_csv(small, task="classification").class_names) == 99
+
+
+def test_windows_1252_text_reads_the_euro_sign(tmp_path):
+    """Excel on Windows writes '€' as byte 0x80 (a control character in Latin-1)."""
+    p = tmp_path / "prices.csv"
+    text = "currency,price,y\n€,5,a\n$,2,b\n€,3,a\n$,4,b\n"
+    p.write_bytes(text.encode("cp1252"))
+    d = load_csv(p, target="y")
+    assert any("Windows-1252" in m for m in d.messages)
+    assert any("€" in name for name in d.feature_names), d.feature_names
+
+
+def test_bytes_undefined_in_windows_1252_fall_back_to_latin_1(tmp_path):
+    p = tmp_path / "odd.csv"
+    p.write_bytes(b"a,b,y\n1,x\x81,a\n2,z,b\n3,x\x81,a\n4,z,b\n")
+    d = load_csv(p, target="y")
+    assert any("read as Latin-1" in m for m in d.messages)
