@@ -44,6 +44,11 @@ MIN_CANVAS = (240, 200)  # the graph editor, likewise
 Area = Qt.DockWidgetArea
 
 
+def _duration(seconds: float) -> str:
+    """'45 s', '3.5 minutes'."""
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} minutes"
+
+
 class MainWindow(FileActions, QMainWindow):
     def __init__(self, session, recovery: Recovery | None = None, parent=None):
         super().__init__(parent)
@@ -285,7 +290,7 @@ class MainWindow(FileActions, QMainWindow):
         return dialogs.ask_yes_no(
             self,
             "Stop training?",
-            f"Training has run for {trainer.seconds / 60:.1f} minutes (epoch "
+            f"Training has run for {_duration(trainer.seconds)} (epoch "
             f"{trainer.epoch + 1}). Closing stops it, and the trained weights are lost "
             "unless exported first (File > Export). Close anyway?",
         )

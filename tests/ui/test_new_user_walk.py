@@ -283,7 +283,7 @@ def test_closing_during_a_long_run_asks_first(window, qtbot, monkeypatch):
     assert window.may_stop_training() and not asked  # a short run: closing just ends it
     window.model.session.trainer.seconds = 90.0  # as if it had trained a minute and a half
     assert not window.close()  # "keep training": the window stays, the run goes on
-    assert runner.active and "Training has run for 1.5 minutes" in asked[0]
+    assert runner.active and "Training has run for 90 s" in asked[0]
     answer[0] = True
     assert window.close()
     qtbot.waitUntil(lambda: not runner.active, timeout=10000)
