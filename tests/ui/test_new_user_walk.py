@@ -287,3 +287,22 @@ def test_closing_during_a_long_run_asks_first(window, qtbot, monkeypatch):
     answer[0] = True
     assert window.close()
     qtbot.waitUntil(lambda: not runner.active, timeout=10000)
+
+
+def test_lr_suggestion_and_apply_in_sight_in_the_default_layout(window, qtbot):
+    """After Find, the suggestion and Apply sat under the curve, out of the short
+    bottom dock's sight."""
+    from .tools_helpers import wait_job
+
+    panel = window.tools.lr_finder
+    dock = window.tools.docks["lr_finder"]
+    dock.show()
+    dock.raise_()
+    qtbot.waitUntil(panel.isVisible)
+    panel.steps.setValue(30)
+    window.model.session.build_network()
+    panel.run()
+    wait_job(qtbot, panel.jobs)
+    qtbot.wait(50)
+    assert not panel.info.visibleRegion().isEmpty()
+    assert not panel.apply_btn.visibleRegion().isEmpty()

@@ -113,8 +113,10 @@ class LRFinderPanel(QWidget):
         bottom.addWidget(self.apply_btn)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
-        lay.addWidget(self.plot, 1)
+        # the suggestion and Apply above the curve: below it they were out of sight in
+        # the short default dock, and Find seemed to end in a bare plot
         lay.addLayout(bottom)
+        lay.addWidget(self.plot, 1)
 
     # --------------------------------------------------------------- running
     def run(self) -> None:
