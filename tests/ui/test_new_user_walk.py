@@ -306,3 +306,21 @@ def test_lr_suggestion_and_apply_in_sight_in_the_default_layout(window, qtbot):
     qtbot.wait(50)
     assert not panel.info.visibleRegion().isEmpty()
     assert not panel.apply_btn.visibleRegion().isEmpty()
+
+
+def test_gradient_check_verdict_in_sight_after_a_run(window, qtbot):
+    """After Run check the short dock showed the table with the verdict's first lines
+    scrolled away ('…on the current weights.' was all that was left of it)."""
+    from .tools_helpers import wait_job
+
+    panel = window.tools.gradcheck
+    dock = window.tools.docks["gradcheck"]
+    dock.show()
+    dock.raise_()
+    qtbot.waitUntil(panel.isVisible)
+    window.activateWindow()
+    qtbot.mouseClick(panel.jobs.run_btn, Qt.MouseButton.LeftButton)
+    wait_job(qtbot, panel.jobs)
+    qtbot.wait(100)
+    top = panel.verdict.visibleRegion().boundingRect().top()
+    assert not panel.verdict.visibleRegion().isEmpty() and top == 0

@@ -6,7 +6,7 @@ in a ``worker.Job`` thread, so the window stays responsive and training may go o
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from bpstudio.errors import BpError
@@ -32,7 +32,11 @@ class JobBar(QWidget):
         super().__init__(parent)
         self.job: Job | None = None
         self.run_btn = QPushButton(run_text)
+        # No focus from a click: a focused button that disables passes focus on, and the
+        # dock's scroll area then scrolled to the panel's table, hiding its summary.
+        self.run_btn.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.cancel_btn = QPushButton("Cancel")
+        self.cancel_btn.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.cancel_btn.setEnabled(False)
         self.cancel_btn.setToolTip("Stop after the current step")
         self.bar = QProgressBar()
