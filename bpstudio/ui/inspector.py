@@ -16,6 +16,7 @@ from bpstudio.errors import BpError
 from bpstudio.graph.catalogue import OPS
 from bpstudio.graph.commands import SetParam
 from bpstudio.ui.param_fields import Field, make_field
+from bpstudio.ui.theme import MUTED
 
 
 class Inspector(QWidget):
@@ -27,8 +28,8 @@ class Inspector(QWidget):
         self.fields: dict[str, Field] = {}
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.help = _wrapped("color: #475569;")
-        self.shape = _wrapped("color: #0f172a;")
+        self.help = _wrapped(MUTED)
+        self.shape = _wrapped("")  # the window's text colour, in either theme
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.error = _wrapped("color: #b91c1c;")

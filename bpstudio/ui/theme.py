@@ -21,6 +21,8 @@ from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QIcon,
 from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
 CHOICES = ("system", "light", "dark")
+# Secondary text in either theme (a fixed slate grey was near-invisible on the dark one)
+MUTED = "color: palette(placeholder-text);"
 SETTING = "appearance/theme"
 DESKTOP_ID = "org.bpstudio.bpstudio"  # packaging/org.bpstudio.bpstudio.desktop
 

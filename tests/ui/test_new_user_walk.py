@@ -324,3 +324,29 @@ def test_gradient_check_verdict_in_sight_after_a_run(window, qtbot):
     qtbot.wait(100)
     top = panel.verdict.visibleRegion().boundingRect().top()
     assert not panel.verdict.visibleRegion().isEmpty() and top == 0
+    # the light pass/fail cells carry their own dark text (white on pale green in the
+    # dark theme was unreadable)
+    cell = panel.table.item(0, 5)
+    assert cell.foreground().color().lightness() < 100
+    assert cell.background().color().lightness() > 200
+
+
+def test_secondary_text_is_readable_in_the_dark_theme(qtbot):
+    """The boundary note, the inspector's help and the diagnosis source were slate grey
+    on the dark window (#475569 on #1e293b)."""
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    from bpstudio.ui.theme import MUTED, apply_theme
+
+    app = QApplication.instance()
+    try:
+        apply_theme(app, "dark")
+        label = QLabel("note")
+        qtbot.addWidget(label)
+        label.setStyleSheet(f"{MUTED} font-size: 8pt;")
+        label.ensurePolished()
+        text = label.palette().color(label.foregroundRole())
+        window = app.palette().window().color()
+        assert text.lightness() - window.lightness() > 80
+    finally:
+        apply_theme(app, "light")

@@ -26,6 +26,8 @@ from bpstudio.viz.gradcheck_run import EPS, THRESHOLD, GradcheckReport, run_grad
 from bpstudio.viz.netcopy import weights_source
 
 PASS_BG, FAIL_BG = QColor("#dcfce7"), QColor("#fee2e2")
+# the text on those light backgrounds: the palette's text is white in the dark theme
+PASS_FG, FAIL_FG = QColor("#166534"), QColor("#991b1b")
 VERDICT_STYLE = {
     True: "background: #dcfce7; color: #166534; border: 1px solid #16a34a; padding: 4px;",
     False: "background: #fef2f2; color: #991b1b; border: 1px solid #dc2626; padding: 4px;",
@@ -138,6 +140,7 @@ class GradcheckPanel(QWidget):
                         )
                     if c >= 4:
                         item.setBackground(QBrush(bg))
+                        item.setForeground(QBrush(PASS_FG if row.passed else FAIL_FG))
                     t.setItem(r, c, item)
         self.verdict.setText(f"{report.verdict} — on {self.source}.")
         self.verdict.setStyleSheet(VERDICT_STYLE[report.passed])

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bpstudio.ui.theme import MUTED
 from bpstudio.viz.boundary import (
     CLASS_COLORS,
     decision_image,
@@ -99,7 +100,7 @@ class BoundaryView(QWidget):
         self.note.setWordWrap(True)
         # at the top, also when the plot is hidden and the note has the dock to itself
         self.note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.note.setStyleSheet("color: #475569; font-size: 8pt;")
+        self.note.setStyleSheet(f"{MUTED} font-size: 8pt;")
         self.thumbs = QWidget()
         self.thumb_grid = QGridLayout(self.thumbs)
         self.thumb_grid.setSpacing(3)

@@ -13,6 +13,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from bpstudio.errors import BpError
+from bpstudio.ui.theme import MUTED
 from bpstudio.viz.diagnosis import (
     diagnose,
     diagnose_network,
@@ -69,7 +70,7 @@ class DiagnosisPanel(QWidget):
         self.run_btn = QPushButton("Diagnose now")
         self.run_btn.setToolTip("One forward and backward pass on a training batch")
         self.source = QLabel("")
-        self.source.setStyleSheet("color: #64748b")
+        self.source.setStyleSheet(MUTED)
         self.text = QTextBrowser()
         top = QHBoxLayout()
         top.addWidget(self.run_btn)
