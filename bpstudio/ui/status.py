@@ -63,7 +63,17 @@ def install_status_messages(window) -> None:
 
     model.datasetChanged.connect(guarded(data_loaded))
     model.loadStarted.connect(lambda: bar.showMessage("Loading the data…"))
-    model.loadFailed.connect(lambda _exc: bar.showMessage("The data could not be loaded", LONG))
+
+    def load_failed(exc) -> None:
+        """The reason in the status bar, and the Dataset panel (which says it too) in
+        front: a layout saved with the Training tab raised left only 'The data could not
+        be loaded' in sight when a project's CSV had moved."""
+        bar.showMessage(f"The data could not be loaded: {exc}", LONG)
+        dock = getattr(window, "docks", {}).get("datasetDock")
+        if dock is not None and dock.toggleViewAction().isChecked():  # open, maybe behind a tab
+            dock.raise_()
+
+    model.loadFailed.connect(guarded(load_failed))
     model.projectReplaced.connect(
         lambda: bar.showMessage(f"Opened {window.project_display_name()}", SHORT)
     )

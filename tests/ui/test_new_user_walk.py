@@ -350,3 +350,22 @@ def test_secondary_text_is_readable_in_the_dark_theme(qtbot):
         assert text.lightness() - window.lightness() > 80
     finally:
         apply_theme(app, "light")
+
+
+def test_a_failed_load_says_why_and_shows_the_dataset_panel(window, qtbot, tmp_path):
+    """Opening a project whose CSV had moved said only 'The data could not be loaded';
+    the reason was in the Dataset panel, behind the Training tab."""
+    from bpstudio.ui.status import install_status_messages
+
+    install_status_messages(window)  # as install_first_run does in the app
+    dataset, training = window.docks["datasetDock"], window.docks["trainingDock"]
+    training.raise_()
+    qtbot.waitUntil(lambda: dataset.visibleRegion().isEmpty())
+    data = dict(window.model.project.data)
+    window.model.project.data = {"source": "csv", "path": str(tmp_path / "gone.csv")}
+    window.model.load_data()
+    wait_loaded(qtbot, window)
+    message = window.statusBar().currentMessage()
+    assert message.startswith("The data could not be loaded: ") and "gone.csv" in message
+    qtbot.waitUntil(lambda: not dataset.visibleRegion().isEmpty())
+    window.model.project.data = data
