@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from bpstudio.session import DEFAULT_EXAMPLE, Session
 from bpstudio.ui.main_window import MainWindow
@@ -369,3 +370,51 @@ def test_a_failed_load_says_why_and_shows_the_dataset_panel(window, qtbot, tmp_p
     assert message.startswith("The data could not be loaded: ") and "gone.csv" in message
     qtbot.waitUntil(lambda: not dataset.visibleRegion().isEmpty())
     window.model.project.data = data
+
+
+def _wheel(widget, dy: int = -120) -> None:
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    at = QPointF(5, 5)
+    glob = QPointF(widget.mapToGlobal(QPoint(5, 5)))
+    none, phase = Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase
+    event = QWheelEvent(
+        at, glob, QPoint(0, 0), QPoint(0, dy), Qt.MouseButton.NoButton, none, phase, False
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_scrolls_a_panel_instead_of_changing_its_fields(qtbot):
+    """Scrolling the Dataset panel with the wheel turned Normalise from standard to
+    minmax on the way down (the pointer passed over the combo box)."""
+    from PySide6.QtWidgets import QComboBox, QScrollArea, QSpinBox, QVBoxLayout, QWidget
+
+    from bpstudio.ui.wheel_guard import install_wheel_guard
+
+    guard = install_wheel_guard(QApplication.instance())
+    try:
+        area, inner = QScrollArea(), QWidget()
+        qtbot.addWidget(area)
+        lay = QVBoxLayout(inner)
+        combo, spin = QComboBox(), QSpinBox()
+        combo.addItems(["standard", "minmax", "none"])
+        spin.setValue(5)
+        for w in (combo, spin, *(QComboBox() for _ in range(30))):
+            lay.addWidget(w)
+        area.setWidget(inner)
+        area.resize(200, 150)
+        area.show()
+        qtbot.waitExposed(area)
+        _wheel(combo)
+        _wheel(spin)
+        assert combo.currentText() == "standard" and spin.value() == 5
+        assert area.verticalScrollBar().value() > 0  # the panel scrolled instead
+        area.activateWindow()
+        spin.setFocus()
+        qtbot.waitUntil(spin.hasFocus)
+        _wheel(spin, 120)  # a field the person clicked into takes the wheel
+        assert spin.value() == 6
+    finally:
+        QApplication.instance().removeEventFilter(guard)
+        guard.deleteLater()
