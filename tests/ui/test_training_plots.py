@@ -141,3 +141,14 @@ def test_clearing_forgets_the_last_runs_axis_ranges(qtbot):
         assert all(vb.autoRangeEnabled())
     train_into_plots(qtbot, plots, epochs=4, span=4)  # the next run sets its own span again
     assert 3.9 < plots.loss.widget.getPlotItem().getViewBox().viewRange()[0][1] < 5
+
+
+def test_empty_log_plots_show_decades_not_one_crowded_decade(qtbot):
+    """An empty log axis over the unit box is one decade whose nine labels pile up."""
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    for p in (plots.grad_norms, plots.ratios):
+        y = p.widget.getPlotItem().getViewBox().viewRange()[1]
+        assert y[1] - y[0] >= 3  # log10 units: at least three decades
+    plots.loss.set_log(False)
+    assert plots.loss.widget.getPlotItem().getViewBox().viewRange()[1] == [0, 1]

@@ -18,6 +18,7 @@ from bpstudio.ui.plots.style import (
     make_plot,
     node_of,
     param_pen,
+    reset_view,
     streaming_curve,
 )
 
@@ -31,6 +32,7 @@ class ParamCurvesPlot:
         self.widget = make_plot(title, left)
         item = self.widget.getPlotItem()
         item.setLogMode(y=True)
+        reset_view(self.widget)  # an empty log plot shows decades, not one crowded one
         # shown only where the plot has room for it: the curves' colour is their node's,
         # as on the graph, and a selected node's curves are drawn thick
         self.legend = item.addLegend(

@@ -230,8 +230,12 @@ def reset_view(widget) -> None:
     """Forget the axis ranges of earlier data (and any zoom): the unit box, then the axes
     follow the data again. Call it after emptying or refilling the items: on no data
     pyqtgraph's auto range keeps whatever range it had (here the unit box)."""
-    vb = widget.getPlotItem().getViewBox()
-    vb.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+    item = widget.getPlotItem()
+    vb = item.getViewBox()
+    # A log axis over the unit box is one decade: its nine minor labels pile up in a
+    # small plot. Four decades below 1 read cleanly (and are where norms live).
+    y_range = (-4, 0) if item.getAxis("left").logMode else (0, 1)
+    vb.setRange(xRange=(0, 1), yRange=y_range, padding=0)
     vb.enableAutoRange()
     # now, not lazily at the next paint: curves clipped to the view meanwhile would be
     # cut to the unit box
