@@ -32,6 +32,10 @@ class Dataset:
     input_shape: tuple[int, ...]
     transform: dict
     messages: list[str] = field(default_factory=list)
+    # where each row came from ("row 7" of a CSV, an image's path in its folder, "row 3"
+    # of an .npz), so a view can name a row as the person's file does; may be empty
+    train_ids: list[str] = field(default_factory=list)
+    val_ids: list[str] = field(default_factory=list)
 
 
 @dataclass

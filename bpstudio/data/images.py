@@ -214,13 +214,13 @@ def _listing(root: Path, items: list[tuple[Path, str]]) -> list[str]:
     """One message per skipped file (up to LISTED), then how many more."""
     out = []
     for path, why in items[:LISTED]:
-        out.append(f"{root.name}: skipped {_relative(path, root)} ({why})")
+        out.append(f"{root.name}: skipped {relative(path, root)} ({why})")
     if len(items) > LISTED:
         out.append(f"{root.name}: skipped {len(items) - LISTED} more files")
     return out
 
 
-def _relative(path: Path, root: Path) -> str:
+def relative(path: Path, root: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
     except ValueError:

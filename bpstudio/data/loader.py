@@ -70,6 +70,8 @@ def load_dataset(
         input_shape=tuple(enc.x.shape[1:]),
         transform=transform,
         messages=[one_line(m) for m in raw.messages + enc.messages],
+        train_ids=_ids(raw, train),
+        val_ids=_ids(raw, val),
     )
 
 
@@ -78,6 +80,13 @@ def _seed(spec: dict, where: str) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise DataError(f"{where}: split_seed must be a non-negative integer, got {seed!r}")
     return seed
+
+
+def _ids(raw, idx: np.ndarray) -> list[str]:
+    """Row labels for the rows ``idx`` of the loaded data."""
+    if raw.ids is None:
+        return [f"row {i}" for i in idx]
+    return [raw.ids[i] for i in idx]
 
 
 def _rows(a: np.ndarray, idx: np.ndarray) -> np.ndarray:

@@ -33,6 +33,10 @@ class Raw:
     name: str  # file or set name for messages
     target: str  # "iris.csv: column 'species'" for target errors
     messages: list[str] = field(default_factory=list)
+    # where each row came from, as people find it: "row 7" (the 7th data row of a
+    # CSV, 1-based, as predict's ids), a file path relative to the image folder, or
+    # None: "row i" by position (0-based, as numpy indexes an .npz's arrays)
+    ids: list[str] | None = None
 
 
 def resolve(spec: dict, base_dir: Path) -> Path:
@@ -71,6 +75,7 @@ def raw_csv(spec: dict, base_dir: Path, task, progress, cancel) -> Raw:
     target, features = _columns(path, list(df.columns), spec)
     kinds = tabular.split_kinds(df, [*features, target], path.name)
     keep = df[target].notna().to_numpy()
+    ids = [f"row {i + 1}" for i in np.flatnonzero(keep)]
     if not keep.all():
         dropped = int((~keep).sum())
         messages.append(f"{path.name}: dropped {dropped} rows with no '{target}' value")
@@ -85,7 +90,7 @@ def raw_csv(spec: dict, base_dir: Path, task, progress, cancel) -> Raw:
         transform = {"source": "csv", "target": target, "columns": cols}
         return Encoded(x, tabular.feature_names(cols), transform, msgs)
 
-    return Raw(y, encode, path.name, f"{path.name}: column '{target}'", messages)
+    return Raw(y, encode, path.name, f"{path.name}: column '{target}'", messages, ids)
 
 
 def _columns(path: Path, columns: list[str], spec: dict) -> tuple[str, list[str]]:
@@ -165,7 +170,8 @@ def raw_images(spec: dict, base_dir: Path, task, progress, cancel) -> Raw:
     def encode(train):
         return Encoded(x, channels, transform)
 
-    return Raw(y, encode, folder.name, f"{folder.name}: class folders", messages + skipped)
+    ids = [images.relative(files[i], folder) for i in ok]
+    return Raw(y, encode, folder.name, f"{folder.name}: class folders", messages + skipped, ids)
 
 
 RAW = {"csv": raw_csv, "npz": raw_npz, "synthetic": raw_synthetic, "images": raw_images}

@@ -93,3 +93,32 @@ def test_while_training_a_large_split_is_evaluated_on_a_budgeted_share(qtbot, mo
     view.set_busy(False)  # the run ended: every row again
     assert view.evaluate()
     assert len(view.result.y) == total and "while training" not in view.summary.text()
+
+
+def test_misclassified_rows_are_named_as_the_csv_names_them(qtbot, tmp_path):
+    """The 'row' column is the CSV's data row, not the position in the split."""
+    rng = np.random.default_rng(1)
+    lines = ["id,a,y"] + [f"{n},{rng.normal():.3f},{'pq'[n % 2]}" for n in range(1, 61)]
+    (tmp_path / "t.csv").write_text("\n".join(lines) + "\n")
+    graph = {
+        "nodes": [
+            {"id": "x", "op": "Input"},
+            {"id": "out", "op": "Dense", "params": {"units": 2}},
+            {"id": "loss", "op": "CrossEntropyLoss"},
+        ],
+        "edges": [["x", "out"], ["out", "loss"]],
+    }
+    data = {"source": "csv", "path": str(tmp_path / "t.csv"), "target": "y", "validation": 0.5}
+    session = small_session(graph, data)
+    view = _view(qtbot, session)
+    assert view.evaluate()
+    view.tabs.setCurrentIndex(1)
+    wrong = view.wrong
+    assert len(wrong) > 0
+    t = view.wrong_table
+    ids = [t.item(r, 0).text() for r in range(t.rowCount())]
+    ds = session.dataset
+    assert ids == [ds.val_ids[i] for i in wrong]
+    # the id column of the file holds the data row's own number
+    id_col = [t.horizontalHeaderItem(c).text() for c in range(t.columnCount())].index("id")
+    assert all(f"row {int(float(t.item(r, id_col).text()))}" == ids[r] for r in range(len(ids)))

@@ -262,14 +262,14 @@ class EvaluationView(QWidget):
         feats = list(ds.feature_names or [])[:6] if flat else []
         if flat:
             x = raw_features(x, ds.transform)[:, : len(feats)]  # un-normalise every column
-        head = ["row", "true", "predicted", "confidence", *feats]
+        head = ["row" if flat else "file", "true", "predicted", "confidence", *feats]
         t.clear()
         t.setColumnCount(len(head))
         t.setHorizontalHeaderLabels(head)
         t.setRowCount(len(self.wrong))
         for r, i in enumerate(self.wrong):
             cells = [
-                str(int(i)),
+                self._row_id(i),
                 names[ev.y[i]],
                 names[ev.pred[i]],
                 f"{ev.probs[i, ev.pred[i]]:.1%}",
@@ -278,13 +278,22 @@ class EvaluationView(QWidget):
             for c, text in enumerate(cells):
                 t.setItem(r, c, QTableWidgetItem(text))
 
+    def _row_id(self, i) -> str:
+        """Where row ``i`` of the evaluated split came from: "row 7" of the CSV, an
+        image's path in its folder (the split's own position when unknown)."""
+        ds = self.model.session.dataset
+        ids = ds.val_ids if self.split.currentText() == "validation" else ds.train_ids
+        return ids[i] if ds is not None and i < len(ids) else f"#{int(i)} of the split"
+
     def _fill_wrong_images(self, x, names) -> None:
         ev = self.result
         clear_layout(self.wrong_grid)
         for n, i in enumerate(self.wrong):
             cell = QLabel()
             cell.setPixmap(pixmap_of(image_of(x[i])[::-1], 64))
-            cell.setToolTip(f"row {int(i)}: true {names[ev.y[i]]}, predicted {names[ev.pred[i]]}")
+            cell.setToolTip(
+                f"{self._row_id(i)}: true {names[ev.y[i]]}, predicted {names[ev.pred[i]]}"
+            )
             caption = QLabel(f"{names[ev.y[i]]} → {names[ev.pred[i]]}")
             caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
             box = QWidget()
