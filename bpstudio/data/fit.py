@@ -40,7 +40,8 @@ def fit_encode(df: pd.DataFrame, kinds: dict[str, str], train: np.ndarray, where
     x = _assemble(n, entries, len(feature_names(columns)))
     _refuse_infinite(x, columns, where)
     messages = [
-        f"{where}: filled {e['missing']} missing values in '{c['name']}' with {e['how']}"
+        f"{where}: filled {e['missing']} missing value{'s' * (e['missing'] != 1)} in "
+        f"'{c['name']}' with {e['how']}"
         for c, e in zip(columns, entries, strict=True)
         if e["missing"]
     ]

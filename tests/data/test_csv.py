@@ -90,8 +90,8 @@ def test_missing_values_policy(tmp_path):
     assert d.transform["columns"][1]["fill"] == "b"
     assert d.x_train[2, 1:].tolist() == [0, 1]
     text = " ".join(d.messages)
-    assert "dropped 2 rows" in text and "filled 1 missing values in 'n'" in text
-    assert "filled 1 missing values in 'c'" in text
+    assert "dropped 2 rows" in text and "filled 1 missing value in 'n'" in text
+    assert "filled 1 missing value in 'c'" in text
 
 
 def test_imputation_uses_training_rows_only(tmp_path):
@@ -190,7 +190,7 @@ def test_utf16_with_bom(tmp_path):
 def test_spaced_missing_tokens_and_quotes_after_spaces(tmp_path):
     d = load_csv(write(tmp_path, "t.csv", 'a, b, y\n1, "p, q", 0\n2, NA , 1\n3, r, 0\n'))
     assert d.feature_names == ["a", "b=p, q", "b=r"]
-    assert "filled 1 missing values in 'b'" in " ".join(d.messages)
+    assert "filled 1 missing value in 'b'" in " ".join(d.messages)
 
 
 @pytest.mark.parametrize(

@@ -89,7 +89,7 @@ class EvaluationView(QWidget):
         # Qt chrome buttons would need tooltips; elided titles fit narrow docks instead.
         self.tabs.setUsesScrollButtons(False)
         self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
-        self.confusion = _table((72, 40))
+        self.confusion = _table((72, 30))  # 4 classes fit the short default dock
         self.confusion.setToolTip("rows: the true class; columns: the predicted class")
         self.wrong_table = _table()
         self.wrong_images = QWidget()
