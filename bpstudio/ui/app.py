@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QApplication
 from bpstudio.errors import BpError
 from bpstudio.session import DEFAULT_EXAMPLE, Session
 from bpstudio.ui.errors import install_excepthook, show_error
+from bpstudio.ui.gc_thread import collect_garbage_on_the_gui_thread
 from bpstudio.ui.theme import setup_app
 from bpstudio.ui.welcome import install_first_run
-from bpstudio.ui.wheel_guard import install_wheel_guard
 
 
 def make_app() -> QApplication:
@@ -29,9 +29,7 @@ def make_app() -> QApplication:
     app.setOrganizationDomain("bpstudio.org")
     app.setApplicationName("bpstudio")
     setup_app(app)  # window icon, light/dark theme following the system
-    if not app.property("bpstudio_wheel_guard"):  # once, however often make_app runs
-        install_wheel_guard(app)
-        app.setProperty("bpstudio_wheel_guard", True)
+    collect_garbage_on_the_gui_thread()
     return app
 
 

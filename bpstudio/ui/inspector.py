@@ -17,6 +17,7 @@ from bpstudio.graph.catalogue import OPS
 from bpstudio.graph.commands import SetParam
 from bpstudio.ui.param_fields import Field, make_field
 from bpstudio.ui.theme import MUTED
+from bpstudio.ui.wheel_guard import guard_wheel
 
 
 class Inspector(QWidget):
@@ -103,6 +104,7 @@ class Inspector(QWidget):
             label.setToolTip(p.help)
             self.form.addRow(label, field)
             self.fields[p.name] = field
+        guard_wheel(self)
 
     def _commit(self, name: str, value) -> None:
         node = self.model.graph.nodes.get(self.node_id)

@@ -31,6 +31,7 @@ from bpstudio.ui.inspector import Inspector
 from bpstudio.ui.model import ProjectModel
 from bpstudio.ui.palette import Palette
 from bpstudio.ui.projects import Recovery
+from bpstudio.ui.wheel_guard import guard_wheel
 
 AUTOSAVE_MS = 60_000
 LONG_RUN_S = 30.0  # training seconds after which closing asks before ending the run
@@ -68,6 +69,7 @@ class MainWindow(FileActions, QMainWindow):
         menus.build(self)
         self._build_docks()
         self._build_status()
+        guard_wheel(self)  # the wheel scrolls panels, not the fields it passes over
         self.model.modifiedChanged.connect(lambda _: self.update_title())
         self.model.projectReplaced.connect(self.update_title)
         self.model.graphChanged.connect(self._update_status)

@@ -13,19 +13,13 @@ from bpstudio.ui.main_window import MainWindow
 from bpstudio.ui.projects import Recovery
 from bpstudio.viz.boundary import decision_image, grid_over
 
-from .helpers import Answers, wait_loaded
+from .helpers import Answers, shown_window, wait_loaded
 
 
 @pytest.fixture
 def window(qtbot, tmp_path, isolated_settings, monkeypatch):
     Answers(monkeypatch)
-    w = MainWindow(Session.open_example(DEFAULT_EXAMPLE), recovery=Recovery(tmp_path / "r"))
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitExposed(w)
-    w.model.load_data()
-    wait_loaded(qtbot, w)
+    w = shown_window(qtbot, Session.open_example(DEFAULT_EXAMPLE), tmp_path / "r")
     yield w
     w.training_panel.shutdown()
 
@@ -390,31 +384,37 @@ def test_the_wheel_scrolls_a_panel_instead_of_changing_its_fields(qtbot):
     minmax on the way down (the pointer passed over the combo box)."""
     from PySide6.QtWidgets import QComboBox, QScrollArea, QSpinBox, QVBoxLayout, QWidget
 
-    from bpstudio.ui.wheel_guard import install_wheel_guard
+    from bpstudio.ui.wheel_guard import guard_wheel
 
-    guard = install_wheel_guard(QApplication.instance())
-    try:
-        area, inner = QScrollArea(), QWidget()
-        qtbot.addWidget(area)
-        lay = QVBoxLayout(inner)
-        combo, spin = QComboBox(), QSpinBox()
-        combo.addItems(["standard", "minmax", "none"])
-        spin.setValue(5)
-        for w in (combo, spin, *(QComboBox() for _ in range(30))):
-            lay.addWidget(w)
-        area.setWidget(inner)
-        area.resize(200, 150)
-        area.show()
-        qtbot.waitExposed(area)
-        _wheel(combo)
-        _wheel(spin)
-        assert combo.currentText() == "standard" and spin.value() == 5
-        assert area.verticalScrollBar().value() > 0  # the panel scrolled instead
-        area.activateWindow()
-        spin.setFocus()
-        qtbot.waitUntil(spin.hasFocus)
-        _wheel(spin, 120)  # a field the person clicked into takes the wheel
-        assert spin.value() == 6
-    finally:
-        QApplication.instance().removeEventFilter(guard)
-        guard.deleteLater()
+    area, inner = QScrollArea(), QWidget()
+    qtbot.addWidget(area)
+    lay = QVBoxLayout(inner)
+    combo, spin = QComboBox(), QSpinBox()
+    combo.addItems(["standard", "minmax", "none"])
+    spin.setValue(5)
+    for w in (combo, spin, *(QComboBox() for _ in range(30))):
+        lay.addWidget(w)
+    area.setWidget(inner)
+    guard_wheel(area)
+    area.resize(200, 150)
+    area.show()
+    qtbot.waitExposed(area)
+    _wheel(combo)
+    _wheel(spin)
+    assert combo.currentText() == "standard" and spin.value() == 5
+    assert area.verticalScrollBar().value() > 0  # the panel scrolled instead
+    area.activateWindow()
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus)
+    _wheel(spin, 120)  # a field the person clicked into takes the wheel
+    assert spin.value() == 6
+
+
+def test_the_main_windows_fields_are_guarded_and_the_app_runs_no_event_filter(window):
+    """Fields get the filter themselves: an application-wide Python filter ran Python for
+    every event of the app, taking the GIL from the training worker each time."""
+    from PySide6.QtWidgets import QAbstractSpinBox, QComboBox
+
+    fields = window.findChildren(QComboBox) + window.findChildren(QAbstractSpinBox)
+    assert fields and all(f.property("bpstudio_wheel_guard") for f in fields)
+    assert all(f.focusPolicy() == Qt.FocusPolicy.StrongFocus for f in fields)

@@ -9,10 +9,8 @@ from bpstudio.graph.commands import SetParam
 from bpstudio.graph.document import Graph
 from bpstudio.graph.project import Project
 from bpstudio.session import Session
-from bpstudio.ui.main_window import MainWindow
-from bpstudio.ui.projects import Recovery
 
-from .helpers import Answers, wait_loaded
+from .helpers import Answers, shown_window, wait_loaded
 from .viz_helpers import SMALL_GRAPH, SPIRAL, TRAINING
 
 
@@ -20,14 +18,7 @@ from .viz_helpers import SMALL_GRAPH, SPIRAL, TRAINING
 def window(qtbot, tmp_path, isolated_settings, monkeypatch):
     Answers(monkeypatch)
     session = Session(Project(Graph.from_dict(SMALL_GRAPH), dict(SPIRAL), dict(TRAINING)))
-    w = MainWindow(session, recovery=Recovery(tmp_path / "recovery"))
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitExposed(w)
-    w.model.load_data()
-    wait_loaded(qtbot, w)
-    return w
+    return shown_window(qtbot, session, tmp_path / "recovery")
 
 
 def _fill_views(w, qtbot):

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from bpstudio.errors import BpError
+from bpstudio.ui.wheel_guard import guard_wheel
 from bpstudio.viz.inference import Field, encode_values
 
 ERROR_STYLE = "color: #b91c1c;"
@@ -60,6 +61,7 @@ class ValueForm(QWidget):
             w = self._widget(f)
             self.widgets[f.name] = w
             self.rows.addRow(f.name, w)
+        guard_wheel(self)  # the new lists scroll the form, not their values
         self.note.setText(note or "Values in the file's units (empty: the training mean).")
         self.error.setText("")
         self.predict_btn.setEnabled(bool(self.fields))
