@@ -12,6 +12,8 @@ that is not in a cycle at once.
 
 from __future__ import annotations
 
+import gc
+
 from pyqtgraph.util.garbage_collector import GarbageCollector
 
 _COLLECTOR: GarbageCollector | None = None
@@ -24,3 +26,19 @@ def collect_garbage_on_the_gui_thread(interval_s: float = 1.0) -> GarbageCollect
     if _COLLECTOR is None:
         _COLLECTOR = GarbageCollector(interval=interval_s)
     return _COLLECTOR
+
+
+def collect_before_a_run() -> None:
+    """Collect now, on the GUI thread, as a run starts: garbage left by earlier work (a
+    closed project's views) is freed while the person waits for Start anyway, not
+    mid-run, where one such collection stalled the window for 206 ms."""
+    gc.collect()
+
+
+def freeze_what_the_start_made() -> None:
+    """Move every object alive after start-up (modules, the window, its views) out of
+    the collector's sight (``gc.freeze``): later collections walk only what came after,
+    so they stay short. Such objects are still freed by reference counting; only a
+    cycle among them would now live on."""
+    gc.collect()
+    gc.freeze()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from bpstudio.engine.backend import device_name
 from bpstudio.ui import dialogs, errors
+from bpstudio.ui.gc_thread import collect_before_a_run
 from bpstudio.ui.training.history import RunList
 from bpstudio.ui.training.progress import ProgressView
 from bpstudio.ui.training.runner import TrainingRunner
@@ -180,6 +181,7 @@ class TrainingPanel(QWidget):
         per_batch = trainer.n_samples / max(1, trainer.n_batches)
         self.progress.begin(trainer.config.epochs, trainer.n_batches, per_batch, trainer.step)
         self.runs.set_runs(self.session.runs, live=self.run)
+        collect_before_a_run()
         self.runner.start(trainer, steps=steps)
 
     def _make_trainer(self):
