@@ -81,6 +81,7 @@ def test_shape_error_names_the_node():
         net.build((2,), np.random.default_rng(0))
 
 
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # NaN on purpose
 def test_first_non_finite_names_the_node():
     net = _fanout_net(np.float32)
     x = np.ones((2, 4), np.float32)
