@@ -120,7 +120,10 @@ class StallMeter:
 
     def _tick(self) -> None:
         now, cpu = time.perf_counter(), time.thread_time()
-        if now - self._last > self.longest:
+        # only gaps that began while training: the window's refresh after the worker's
+        # last batch (every plot at once, ~50 ms) is not a stall during training
+        training = LAST_TRAIN_END[0] < self._start or self._last < LAST_TRAIN_END[0]
+        if training and now - self._last > self.longest:
             self.longest = now - self._last
             self.longest_cpu = cpu - self._last_cpu
             self.longest_at = self._last - self._start
