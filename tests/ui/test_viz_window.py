@@ -11,25 +11,17 @@ import pytest
 from bpstudio.graph.document import Graph
 from bpstudio.graph.project import Project
 from bpstudio.session import Session
-from bpstudio.ui.main_window import MainWindow
-from bpstudio.ui.projects import Recovery
 from bpstudio.ui.training.runner import TrainingRunner
 from bpstudio.ui.viz.boundary_view import MAX_HZ
 from bpstudio.ui.viz.install import install_viz
 
-from .helpers import Answers, wait_loaded
+from .helpers import Answers, shown_window
 from .viz_helpers import SMALL_GRAPH, SPIRAL, TRAINING
 
 
 def _window(qtbot, tmp_path, monkeypatch, session):
     Answers(monkeypatch)
-    window = MainWindow(session, recovery=Recovery(tmp_path / "recovery"))
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
-    window.model.load_data()
-    wait_loaded(qtbot, window)
+    window = shown_window(qtbot, session, tmp_path / "recovery")
     ctl = getattr(window, "viz", None) or install_viz(window)
     return window, ctl
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from bpstudio.session import Session
-from bpstudio.ui.main_window import MainWindow
-from bpstudio.ui.projects import Recovery
 
-from .helpers import Answers, wait_loaded
+from .helpers import Answers, shown_window
 
 
 def open_example(qtbot, tmp_path, monkeypatch, name: str = "spiral"):
@@ -15,14 +13,7 @@ def open_example(qtbot, tmp_path, monkeypatch, name: str = "spiral"):
     session = Session.open_example(name)
     session.project.training["device"] = "cpu"
     session.device = "cpu"
-    window = MainWindow(session, recovery=Recovery(tmp_path / "recovery"))
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
-    window.model.load_data()
-    wait_loaded(qtbot, window)
-    return window, answers
+    return shown_window(qtbot, session, tmp_path / "recovery"), answers
 
 
 def wait_job(qtbot, jobbar, timeout: int = 30000) -> None:
