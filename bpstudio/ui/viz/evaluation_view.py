@@ -106,6 +106,7 @@ class EvaluationView(QWidget):
         )
         self.scatter_plot.addItem(self.diagonal)
         self.scatter_plot.addItem(self.scatter)
+        # in the order of CONFUSION_TAB, ROWS_TAB, IMAGES_TAB, SCATTER_TAB
         self.tabs.addTab(self.confusion, "Confusion matrix")
         self.tabs.addTab(self.wrong_table, "Misclassified rows")
         self.tabs.addTab(scroll, "Misclassified images (true → predicted)")
@@ -204,12 +205,6 @@ class EvaluationView(QWidget):
         if fill is not None:
             fill()
 
-    def fill_all_tabs(self) -> None:
-        """Fill every tab now (tests and screenshots read tabs that are not shown)."""
-        for fill in self._unfilled.values():
-            fill()
-        self._unfilled = {}
-
     def _show_regression(self, ev) -> None:
         self._unfilled = {}
         fit = regression_fit(ev)
@@ -222,10 +217,12 @@ class EvaluationView(QWidget):
         self.summary.setText(f"MAE {fit.mae:.4g} · RMSE {fit.rmse:.4g} · R² {r2}")
 
     def _tab_visibility(self, classes: bool, images: bool) -> None:
-        for i, on in enumerate((classes, classes, images, not classes)):
+        shown = {CONFUSION_TAB: classes, ROWS_TAB: classes, IMAGES_TAB: images,
+                 SCATTER_TAB: not classes}  # fmt: skip
+        for i, on in shown.items():
             self.tabs.setTabVisible(i, on)
         if not self.tabs.isTabVisible(self.tabs.currentIndex()):
-            self.tabs.setCurrentIndex(0 if classes else 3)
+            self.tabs.setCurrentIndex(CONFUSION_TAB if classes else SCATTER_TAB)
 
     # --------------------------------------------------------------- tables
     def _fill_confusion(self, names: list[str]) -> None:
