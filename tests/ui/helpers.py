@@ -73,14 +73,14 @@ def drag_ports(window, src: str, dst: str) -> None:
     QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, b)
 
 
-def shown_window(qtbot, session, recovery_dir: Path):
-    """A 1400x900 main window on ``session``, shown, its data loaded."""
+def shown_window(qtbot, session, recovery_dir: Path, size=(1400, 900)):
+    """A main window on ``session`` (``size``), shown, its data loaded."""
     from bpstudio.ui.main_window import MainWindow
     from bpstudio.ui.projects import Recovery
 
     window = MainWindow(session, recovery=Recovery(recovery_dir))
     qtbot.addWidget(window)
-    window.resize(1400, 900)
+    window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
     window.model.load_data()

@@ -9,9 +9,8 @@ from bpstudio.graph.document import Graph
 from bpstudio.graph.project import Project, load_project
 from bpstudio.session import Session
 from bpstudio.ui.main_window import MainWindow
-from bpstudio.ui.projects import Recovery
 
-from .helpers import Answers, drag_ports, drop_op, wait_loaded
+from .helpers import Answers, drag_ports, drop_op, shown_window, wait_loaded
 
 SPIRAL = {
     "source": "synthetic",
@@ -26,14 +25,8 @@ SPIRAL = {
 
 def make_window(qtbot, tmp_path, monkeypatch, project: Project) -> MainWindow:
     answers = Answers(monkeypatch)
-    window = MainWindow(Session(project), recovery=Recovery(tmp_path / "recovery"))
+    window = shown_window(qtbot, Session(project), tmp_path / "recovery", (1300, 850))
     window.answers = answers
-    qtbot.addWidget(window)
-    window.resize(1300, 850)
-    window.show()
-    qtbot.waitExposed(window)
-    window.model.load_data()
-    wait_loaded(qtbot, window)
     return window
 
 

@@ -8,23 +8,14 @@ from PySide6.QtTest import QTest
 
 from bpstudio.session import Session
 
-from .helpers import Answers, wait_loaded
+from .helpers import Answers, shown_window
 
 
 @pytest.fixture
 def window(qtbot, tmp_path, isolated_settings, monkeypatch):
-    from bpstudio.ui.main_window import MainWindow
-    from bpstudio.ui.projects import Recovery
-
     answers = Answers(monkeypatch)
-    w = MainWindow(Session.open_example("spiral"), recovery=Recovery(tmp_path / "rec"))
+    w = shown_window(qtbot, Session.open_example("spiral"), tmp_path / "rec", (1300, 850))
     w.answers = answers
-    qtbot.addWidget(w)
-    w.resize(1300, 850)
-    w.show()
-    qtbot.waitExposed(w)
-    w.model.load_data()
-    wait_loaded(qtbot, w)
     return w
 
 
