@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -80,7 +81,13 @@ def main(project_path: str | None = None) -> int:
         QTimer.singleShot(0, lambda: show_error(error, parent=window))
     QTimer.singleShot(0, window.offer_recovery)
     QTimer.singleShot(0, freeze_what_the_start_made)
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        # the window's objects may be collected again once the event loop has ended
+        # (a caller that goes on, as the tests do, would otherwise keep a hidden window
+        # with live timers for the rest of the process)
+        gc.unfreeze()
 
 
 def _smoke_quit(window) -> None:

@@ -19,6 +19,21 @@ def _window() -> MainWindow | None:
     return found[0] if found else None
 
 
+def _delete_windows() -> None:
+    """main()'s window belongs to no qtbot: delete it now, with its timers, rather than
+    leave a hidden window to a later collection inside another test."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    while (w := _window()) is not None:
+        w.model.mark_saved()
+        w.close()
+        w.setParent(None)
+        w.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        if _window() is w:  # not deleted (still referenced from C++): stop trying
+            break
+
+
 def test_main_opens_the_default_example_and_ctrl_q_exits_0(qtbot, isolated_settings, monkeypatch):
     answers = Answers(monkeypatch)
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # main() installs its own
@@ -48,6 +63,7 @@ def test_main_opens_the_default_example_and_ctrl_q_exits_0(qtbot, isolated_setti
     timer.start()
     status = ui_app.main(None)
     guard.stop()
+    _delete_windows()
     assert status == 0
     assert seen == {"title": "spiral[*] — bpstudio", "modified": False, "active": True}
     assert answers.save_asked == 0 and not answers.errors
