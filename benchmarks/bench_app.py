@@ -43,7 +43,8 @@ LAST_TRAIN_END = [0.0]
 
 
 def _time_worker_cpu() -> None:
-    """Make the app's worker thread record its CPU time in LAST_TRAIN_CPU."""
+    """Make the app's run record its training CPU time in LAST_TRAIN_CPU: the worker
+    thread's, or the training process's (from /proc, Linux only; NaN elsewhere)."""
     from bpstudio.ui.training import runner as runner_module
 
     run = runner_module._Worker.run
@@ -56,7 +57,30 @@ def _time_worker_cpu() -> None:
             LAST_TRAIN_CPU[0] = time.thread_time() - cpu0
             LAST_TRAIN_END[0] = time.perf_counter()
 
+    link_run = runner_module._ProcessLink.run
+
+    def timed_link(self):
+        # the link returns as soon as the child's "done" arrives: its last batch ended
+        # less than a millisecond before (the final state is sent first)
+        cpu0 = _process_cpu(self.process.pid)
+        try:
+            link_run(self)
+        finally:
+            LAST_TRAIN_END[0] = time.perf_counter()
+            LAST_TRAIN_CPU[0] = _process_cpu(self.process.pid) - cpu0
+
     runner_module._Worker.run = timed
+    runner_module._ProcessLink.run = timed_link
+
+
+def _process_cpu(pid) -> float:
+    """User + system CPU seconds of process ``pid`` so far (NaN where /proc is absent)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
 
 
 def session_for(example: str, epochs: int) -> Session:
@@ -143,6 +167,7 @@ def in_app(app, example: str, epochs: int, whole_window: bool, meter: bool = Tru
     panel.runner.finished.connect(
         lambda _e: (times.__setitem__("end", time.perf_counter()), app.quit())
     )
+    panel.runner.warm_up()  # as the app's main() does once its window is up
     _settle(app, 0.5)  # the window is up and painted before F5, as for a person
     freeze_what_the_start_made()  # as the app's main() does once its window is up
     if meter:

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from bpstudio.errors import BpError
 from bpstudio.session import DEFAULT_EXAMPLE, Session
-from bpstudio.ui.errors import install_excepthook, show_error
+from bpstudio.ui.errors import guarded, install_excepthook, show_error
 from bpstudio.ui.gc_thread import collect_garbage_on_the_gui_thread, freeze_what_the_start_made
 from bpstudio.ui.theme import setup_app
 from bpstudio.ui.welcome import install_first_run
@@ -81,6 +81,7 @@ def main(project_path: str | None = None) -> int:
         QTimer.singleShot(0, lambda: show_error(error, parent=window))
     QTimer.singleShot(0, window.offer_recovery)
     QTimer.singleShot(0, freeze_what_the_start_made)
+    QTimer.singleShot(0, guarded(window.training_panel.runner.warm_up))
     try:
         return app.exec()
     finally:

@@ -33,7 +33,10 @@ def report_exception(exc: BaseException) -> None:
     if isinstance(exc, BpError):
         show_error(str(exc))
         return
-    detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    # an error from the training process carries that process's traceback
+    detail = getattr(exc, "detail", "") or "".join(
+        traceback.format_exception(type(exc), exc, exc.__traceback__)
+    )
     log.error("unexpected error\n%s", detail)
     show_error(f"Internal error: {type(exc).__name__}: {exc}", detail)
 

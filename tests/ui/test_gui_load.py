@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from bpstudio.engine.trainer import StepEvent
-from bpstudio.ui.training.packets import StepBatch, merge_steps
+from bpstudio.worker.packets import StepBatch, merge_steps
 from bpstudio.ui.viz.boundary_view import MAX_HZ, TRAINING_HZ, BoundaryView
 
 
@@ -67,7 +67,7 @@ def test_heatmap_resampling_matches_the_per_snapshot_loop():
 
 def test_new_curves_come_a_few_per_tick_between_the_round_robin_turns(qtbot):
     from bpstudio.ui.plots.dashboard import NEW_CURVES_PER_TICK, TrainingPlots
-    from bpstudio.ui.training.packets import Packet
+    from bpstudio.worker.packets import Packet
 
     plots = TrainingPlots()
     qtbot.addWidget(plots)

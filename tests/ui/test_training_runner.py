@@ -10,7 +10,7 @@ from bpstudio.engine.losses import LOSSES
 from bpstudio.engine.network import Network, NodeSpec
 from bpstudio.engine.optim import make_optimizer
 from bpstudio.engine.trainer import TrainConfig, TrainData, Trainer
-from bpstudio.ui.training.packets import Coalescer
+from bpstudio.worker.packets import Coalescer
 from bpstudio.ui.training.runner import TrainingRunner
 
 

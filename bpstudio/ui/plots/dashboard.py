@@ -31,7 +31,7 @@ from bpstudio.ui.plots.distributions import DistributionView
 from bpstudio.ui.plots.metrics import MetricPlot, smoothed
 from bpstudio.ui.plots.params import ParamCurvesPlot
 from bpstudio.ui.plots.style import PAINT_CLOCK, NodeColours, node_of
-from bpstudio.ui.training.packets import merge_steps
+from bpstudio.worker.packets import merge_steps
 
 REPAINT_MS = 33  # fastest repaint tick
 # Most of the GUI thread's time the plots may spend painting. Each painting ms costs the

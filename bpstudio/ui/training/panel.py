@@ -182,7 +182,7 @@ class TrainingPanel(QWidget):
         self.progress.begin(trainer.config.epochs, trainer.n_batches, per_batch, trainer.step)
         self.runs.set_runs(self.session.runs, live=self.run)
         collect_before_a_run()
-        self.runner.start(trainer, steps=steps)
+        self.runner.start(trainer, steps=steps, graph=self.session.project.graph)
 
     def _make_trainer(self):
         s = self.session

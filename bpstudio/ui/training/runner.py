@@ -1,27 +1,42 @@
-"""The Trainer's generator on a worker thread, its events delivered as Qt signals.
+"""Runs the Trainer away from the GUI thread and delivers its events as Qt signals.
 
-The worker pulls events from ``trainer.run()`` and coalesces them (``packets.py``) so
-the GUI thread receives about 20 packets per second however fast the batches are;
-divergence and the end of the run are delivered at once, after the pending steps.
-Control is cooperative and acts between batches: pause makes the worker wait on a
-condition, step runs exactly one batch and pauses again, stop asks the trainer to end
-(its DoneEvent still arrives). An exception in the worker becomes the ``failed`` signal.
+Two ways, one behaviour (both drive the same ``worker.loop.RunLoop``):
+
+- in the training process (``worker/process.py``), for networks on the CPU when the
+  caller gives the graph: the window's Python work then never competes with training
+  for the GIL. The app's Trainer stays the document: its counters follow every packet,
+  its network takes the child's weights about once a second (for the views) and its
+  whole state (weights, optimiser, schedule) at every pause and at the end; what the
+  app changed while paused (a step-through update) goes back before the run resumes.
+- on a worker thread of the app (GPU runs, callers without a graph, or
+  ``BPSTUDIO_TRAIN_PROCESS=0``), the trainer itself running there.
+
+Control is cooperative and acts between batches: pause waits, step runs exactly one
+batch and pauses again, stop ends the run (its DoneEvent still arrives). An exception
+in the run, or the training process dying, becomes the ``failed`` signal.
 """
 
 from __future__ import annotations
 
 import atexit
+import logging
+import os
 import sys
-import threading
-import time
 
+import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
-from bpstudio.engine.trainer import DivergedEvent, DoneEvent, StepEvent
+from bpstudio.engine.trainer import Trainer
+from bpstudio.errors import BpError
 from bpstudio.ui.blas import use_app_blas_threads
-from bpstudio.ui.training.packets import Coalescer
+from bpstudio.worker.loop import DELIVERY_INTERVAL, Control, RunLoop
+from bpstudio.worker.process import TrainingProcess, as_exception
+from bpstudio.worker.state import capture, data_of, restore, spec_of
 
-DELIVERY_INTERVAL = 0.05  # seconds between packets: ~20 per second
+log = logging.getLogger(__name__)
+
+# BPSTUDIO_TRAIN_PROCESS=0 trains on a thread of the app instead (for debugging).
+USE_PROCESS = os.environ.get("BPSTUDIO_TRAIN_PROCESS", "1") != "0"
 
 # While a worker trains, the GUI thread gets the GIL back within 1 ms instead of
 # Python's default 5 ms: painting a plot crosses from C++ into Python dozens of times,
@@ -38,160 +53,93 @@ _LIVE: set = set()
 def _end_live_workers() -> None:
     """At interpreter exit, let workers that are still ending finish first."""
     for worker in list(_LIVE):
-        worker.trainer.request_stop()
-        with worker.control.cond:
-            worker.control.stop = True
-            worker.control.cond.notify_all()
+        worker.control.update(stop=True)
+        worker.request_stop()
         worker.wait(10000)
 
 
-class _Control:
-    """Flags shared by the GUI thread and the worker, guarded by one condition."""
-
-    def __init__(self, paused: bool, steps: int | None):
-        self.cond = threading.Condition()
-        self.paused = paused
-        self.stop = False
-        self.steps_left = steps  # None = run freely; n = pause after n more steps
-
-
 class _Worker(QThread):
-    """Runs one trainer to its DoneEvent (or an exception); lives for one run."""
+    """Runs one trainer to its DoneEvent (or an exception) on a thread of the app."""
 
     # Each signal carries (kind, payload): "packet" (packets.Packet), "diverged"
     # (DivergedEvent), "done" (DoneEvent), "failed" (the exception), "state" ("running" |
     # "paused", when the worker actually changes). One signal keeps their order.
     event = Signal(str, object)
 
-    def __init__(self, trainer, control: _Control, interval: float):
+    def __init__(self, trainer, control: Control, interval: float):
         super().__init__()
         self.trainer = trainer
         self.control = control
-        self.interval = interval
-        self.coalescer = Coalescer()
-        self._last_flush = 0.0
-        self._started = False  # whether the generator ran its first batch
-        self._saved_interval = None  # the trainer's stats interval while single-stepping
+        self.loop = RunLoop(trainer, control, self.event.emit, interval)
 
     def run(self) -> None:
-        try:
-            self._loop()
-        except Exception as exc:  # handed to the GUI thread, which shows it
-            self._flush()
-            self.event.emit("failed", exc)
+        self.loop.run()
 
-    def _loop(self) -> None:
-        events = self.trainer.run()
-        pause_after_stats = False
-        while True:
-            if not self._gate():
-                self._finish_stopped(events)
-                return
-            try:
-                event = next(events)
-            except StopIteration:
-                self._flush()
-                return
-            self._started = True
-            if pause_after_stats:  # the single step's statistics are in: pause now
-                pause_after_stats = False
-                self._deliver(event)
-                self._pause_now()
-                continue
-            self._deliver(event)
-            if isinstance(event, StepEvent) and self._count_step():
-                pause_after_stats = self._saved_interval is not None
-                if not pause_after_stats:
-                    self._pause_now()
-            if isinstance(event, DoneEvent):
-                return
-
-    def _deliver(self, event) -> None:
-        if isinstance(event, DivergedEvent | DoneEvent):
-            self._flush()
-            self.event.emit("diverged" if isinstance(event, DivergedEvent) else "done", event)
-            return
-        self.coalescer.add(event)
-        now = time.perf_counter()
-        if now - self._last_flush >= self.interval:
-            self._flush(now)
-
-    def _flush(self, now: float | None = None) -> None:
-        if self.coalescer.pending:
-            self.event.emit("packet", self.coalescer.take())
-        self._last_flush = time.perf_counter() if now is None else now
-
-    # --------------------------------------------------------------- control
-    def _count_step(self) -> bool:
-        """One more step done; True when a single step just completed."""
-        c = self.control
-        with c.cond:
-            if c.steps_left is None:
-                return False
-            c.steps_left -= 1
-            return c.steps_left <= 0
-
-    def _pause_now(self) -> None:
-        with self.control.cond:
-            self.control.paused = True
-            self.control.steps_left = None
-
-    def _gate(self) -> bool:
-        """Wait while paused; False when the run must stop instead of taking a batch."""
-        c = self.control
-        with c.cond:
-            waiting = c.paused and not c.stop
-        if waiting:
-            self._flush()
-            self._restore_interval()
-            self.event.emit("state", "paused")
-            with c.cond:
-                while c.paused and not c.stop:
-                    c.cond.wait()
-            self.event.emit("state", "running")
-        with c.cond:
-            if c.steps_left is not None:
-                self._force_stats()
-            return not c.stop
-
-    def _force_stats(self) -> None:
-        """A single step shows its histograms: statistics on every step while stepping."""
-        config = getattr(self.trainer, "config", None)
-        if config is not None and self._saved_interval is None:
-            self._saved_interval = (config.stats_interval,)
-            config.stats_interval = 0
-
-    def _restore_interval(self) -> None:
-        if self._saved_interval is not None:
-            self.trainer.config.stats_interval = self._saved_interval[0]
-            self._saved_interval = None
-
-    def _finish_stopped(self, events) -> None:
-        """Stop requested between batches: let the trainer end its run (DoneEvent)."""
-        self._restore_interval()
+    def request_stop(self) -> None:
         self.trainer.request_stop()
-        if not self._started:  # the generator never ran: nothing to end but the run
-            events.close()
-            self._flush()
-            t = self.trainer
-            steps = getattr(t, "step", 0)
-            self.event.emit("done", DoneEvent("stopped", getattr(t, "epoch", 0), steps, 0.0))
-            return
-        for event in events:
-            self._deliver(event)
-            if isinstance(event, DoneEvent):
+
+
+class _ProcessLink(QThread):
+    """Reads one run's messages from the training process and passes them on as
+    ``event`` (the same kinds as ``_Worker``'s, plus "sync" and "weights" with the
+    child's state); ends after "done" or "failed", or when the child dies."""
+
+    event = Signal(str, object)
+
+    def __init__(self, process: TrainingProcess, control: Control):
+        super().__init__()
+        self.process = process
+        self.control = control
+
+    def run(self) -> None:
+        first_run = self.process.runs == 1
+        heard = False
+        while True:
+            try:
+                kind, payload = self.process.recv()
+            except EOFError:
+                code = self.process.reap()
+                if first_run and not heard:
+                    # a child that cannot even start (e.g. a script without an
+                    # ``if __name__ == "__main__"`` guard, which "spawn" re-imports):
+                    # the runner trains on a thread instead
+                    self.event.emit("unavailable", code)
+                else:
+                    self.event.emit("failed", BpError(_died(code)))
                 return
-        self._flush()
+            heard = True
+            if kind == "failed":
+                payload = as_exception(payload)
+            self.event.emit(kind, payload)
+            if kind in ("done", "failed"):
+                return
+
+    def request_stop(self) -> None:
+        self.process.send(("control", {"stop": True}))
+
+
+def _died(code) -> str:
+    """One line for a training process that died mid-run."""
+    if code is not None and code >= 0:
+        how = f"exit code {code}"
+    elif code == -9:  # what the system's out-of-memory killer sends
+        how = "signal 9: often the system running out of memory"
+    else:
+        how = f"signal {-(code or 0)}" if code else "no exit code"
+    return (
+        f"the training process ended unexpectedly ({how}); the network keeps the last "
+        "weights it sent (at most a second old): Start again to train on"
+    )
 
 
 class TrainingRunner(QObject):
-    """Start/pause/resume/step/stop one trainer at a time on a worker thread.
+    """Start/pause/resume/step/stop one trainer at a time, off the GUI thread.
 
     Signals arrive on the GUI thread: ``packet(Packet)`` about 20 times per second,
     ``diverged(DivergedEvent)``, ``finished(DoneEvent)`` at the end of every run,
-    ``failed(Exception)`` when the worker raised (no ``finished`` then), and
+    ``failed(Exception)`` when the run raised (no ``finished`` then), and
     ``state_changed(str)``: "running", "paused", "stopping", "idle". ``finished`` and
-    ``failed`` come after the worker thread has ended (the runner is idle then, so a
+    ``failed`` come after the run's thread has ended (the runner is idle then, so a
     slot can start the next run); ``shutdown`` drops what was still queued.
     """
 
@@ -204,10 +152,14 @@ class TrainingRunner(QObject):
     def __init__(self, parent=None, interval=DELIVERY_INTERVAL):
         super().__init__(parent)
         self.interval = interval
-        self._worker: _Worker | None = None
-        self._control: _Control | None = None
+        self.use_process = USE_PROCESS
+        self._process: TrainingProcess | None = None  # started by the first process run
+        self._worker = None  # the run's _Worker or _ProcessLink
+        self._trainer = None  # the app's Trainer of the run
+        self._control: Control | None = None
         self._state = "idle"
         self._final = None  # (signal, payload) to emit once the worker thread has ended
+        self._fallback = False  # the process could not start: run this one on a thread
 
     @property
     def state(self) -> str:
@@ -215,37 +167,79 @@ class TrainingRunner(QObject):
 
     @property
     def active(self) -> bool:
-        """True from ``start`` until the worker thread has ended."""
+        """True from ``start`` until the run's thread has ended."""
         return self._worker is not None
 
-    def start(self, trainer, paused: bool = False, steps: int | None = None) -> None:
+    @property
+    def in_process(self) -> bool:
+        """True while the active run trains in the training process."""
+        return isinstance(self._worker, _ProcessLink)
+
+    def start(self, trainer, paused: bool = False, steps: int | None = None, graph=None) -> None:
         """Run ``trainer`` (a Trainer: ``run()`` generator, ``request_stop()``).
 
         ``paused``: wait for ``resume``/``step`` before the first batch; ``steps``: pause
-        after that many batches (``steps=1`` is the Step button on an idle run)."""
+        after that many batches (``steps=1`` is the Step button on an idle run);
+        ``graph``: the Graph its network was compiled from, which lets a CPU run train
+        in the training process."""
         if self._worker is not None:
             raise RuntimeError("a run is already active: stop it first")
         use_app_blas_threads()  # before the worker exists: see ui/blas.py
-        self._control = _Control(paused, steps)
-        w = _Worker(trainer, self._control, self.interval)
+        self._control = Control(paused, steps)
+        self._trainer = trainer
+        if self._can_use_process(trainer, graph):
+            w = self._start_in_process(trainer, graph, paused, steps)
+        else:
+            w = _Worker(trainer, self._control, self.interval)
+            sys.setswitchinterval(SWITCH_INTERVAL)
+        self._launch(w)
+        self._set_state("paused" if paused else "running")
+
+    def _launch(self, w) -> None:
         w.event.connect(self._relay)
         w.finished.connect(self._worker_ended)
         self._worker = w
         for old in [x for x in _LIVE if x.isFinished()]:
             _LIVE.discard(old)
         _LIVE.add(w)
-        sys.setswitchinterval(SWITCH_INTERVAL)
-        self._set_state("paused" if paused else "running")
         w.start()
+
+    def warm_up(self) -> None:
+        """Start the training process now (the app calls this once its window is up), so
+        the first F5 does not wait for a Python to start."""
+        if self.use_process:
+            if self._process is None:
+                self._process = TrainingProcess()
+            self._process.ensure_started()
+
+    def _can_use_process(self, trainer, graph) -> bool:
+        """Only the engine's own Trainer, unmodified, on the CPU, can be rebuilt in the
+        training process (a GPU run keeps the device in one process)."""
+        return (
+            self.use_process
+            and graph is not None
+            and isinstance(trainer, Trainer)
+            and "run" not in vars(trainer)
+            and trainer.net.xp is np
+        )
+
+    def _start_in_process(self, trainer, graph, paused, steps) -> _ProcessLink:
+        if self._process is None:
+            self._process = TrainingProcess()
+        spec = spec_of(trainer, graph)
+        self._process.start_run(spec, data_of(trainer), paused, steps)
+        return _ProcessLink(self._process, self._control)
 
     def pause(self) -> None:
         self._update(paused=True)
 
     def resume(self) -> None:
+        self._push_edits()
         self._update(paused=False, steps_left=None)
 
     def step(self) -> None:
         """Exactly one more batch, then pause."""
+        self._push_edits()
         self._update(paused=False, steps_left=1)
 
     def stop(self) -> None:
@@ -253,19 +247,32 @@ class TrainingRunner(QObject):
         if self._worker is None:
             return
         self._update(stop=True)
-        self._worker.trainer.request_stop()
+        self._worker.request_stop()
         self._set_state("stopping")
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
-        """Stop and wait for the worker (closing the window); True when it ended."""
+        """Stop and wait for the worker (closing the window); True when it ended. The
+        training process ends with it."""
         worker = self._worker
-        if worker is None:
-            return True
-        self.stop()
-        ended = worker.wait(timeout_ms)
-        if ended:
-            self._worker_ended()
+        ended = True
+        if worker is not None:
+            self.stop()
+            ended = worker.wait(timeout_ms)
+            if ended:
+                self._worker_ended()
+        if self._process is not None:
+            self._process.close()
+            if not ended:  # the child is gone now, so is the reader's pipe
+                ended = worker.wait(timeout_ms)
+                if ended:
+                    self._worker_ended()
         return ended
+
+    def _push_edits(self) -> None:
+        """Paused in the training process: the app's state (maybe changed by a
+        step-through update) goes back before the run takes its next batch."""
+        if self.in_process and self._state == "paused":
+            self._process.send(("load", capture(self._trainer, counters=False)))
 
     def _relay(self, kind: str, payload) -> None:
         """On the GUI thread: pass on what the current worker sent (a worker dropped by
@@ -277,6 +284,23 @@ class TrainingRunner(QObject):
         elif kind in ("done", "failed"):
             # told once the thread has ended, so a slot may start the next run at once
             self._final = (self.finished if kind == "done" else self.failed, payload)
+        elif kind == "unavailable":
+            log.warning(
+                "the training process did not start (exit code %s): training on "
+                "a thread of the app instead",
+                payload,
+            )
+            self.use_process = False
+            self._fallback = True
+        elif kind == "sync":
+            restore(self._trainer, payload)
+        elif kind == "weights":
+            self._trainer.net.load_state_dict(payload, strict=True)
+        elif kind == "packet" and self.in_process:
+            packet, counters = payload
+            t = self._trainer
+            t.epoch, t.step, t.seconds = counters
+            self.packet.emit(packet)
         else:
             (self.packet if kind == "packet" else self.diverged).emit(payload)
 
@@ -284,10 +308,9 @@ class TrainingRunner(QObject):
         c = self._control
         if c is None or self._worker is None:
             return
-        with c.cond:
-            for key, value in flags.items():
-                setattr(c, key, value)
-            c.cond.notify_all()
+        c.update(**flags)
+        if self.in_process:
+            self._process.send(("control", flags))
         # "paused" is announced by the worker once it waits between batches (a slot may
         # then read the weights); "running" can be shown at once
         if flags.get("paused") is False and not c.stop:
@@ -307,9 +330,15 @@ class TrainingRunner(QObject):
             return
         self._worker.wait()
         _LIVE.discard(self._worker)
-        if not any(x.isRunning() for x in _LIVE):
+        if self._fallback:  # the same run, from where it stands, on a thread
+            self._fallback = False
+            sys.setswitchinterval(SWITCH_INTERVAL)
+            self._launch(_Worker(self._trainer, self._control, self.interval))
+            return
+        if not any(isinstance(x, _Worker) and x.isRunning() for x in _LIVE):
             sys.setswitchinterval(_default_switch)
         self._worker = None
+        self._trainer = None
         self._control = None
         self._set_state("idle")
         final, self._final = self._final, None

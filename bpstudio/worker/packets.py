@@ -49,57 +49,59 @@ class Packet:
 
 @dataclass
 class Coalescer:
-    """Accumulates events between deliveries (used by the worker thread only)."""
+    """Accumulates events between deliveries (used by the run loop only).
 
-    _rows: list = field(default_factory=list)
-    _norms: dict = field(default_factory=dict)
-    _last: StepEvent | None = None
+    Steps are kept as the events themselves and turned into columns by ``take()``, at
+    display rate: per batch, adding costs one list append (a tiny network runs thousands
+    of batches a second, and any per-batch Python is a share of its speed)."""
+
+    _steps: list = field(default_factory=list)
     _epochs: list = field(default_factory=list)
     _stats: StatsEvent | None = None
     _earlier: list = field(default_factory=list)
 
     def add(self, event) -> None:
         """Take a StepEvent, EpochEvent or StatsEvent (others are not coalesced)."""
-        if isinstance(event, StepEvent):
-            self._add_step(event)
+        if type(event) is StepEvent:
+            self._steps.append(event)
         elif isinstance(event, EpochEvent):
             self._epochs.append(event)
         elif isinstance(event, StatsEvent):
             if self._stats is not None:  # a short run's histories need every snapshot
                 self._earlier.append(self._stats)
             self._stats = event
+        elif isinstance(event, StepEvent):  # a subclass: as a step
+            self._steps.append(event)
         else:
             raise TypeError(f"cannot coalesce {type(event).__name__}")
 
-    def _add_step(self, ev: StepEvent) -> None:
-        acc = math.nan if ev.accuracy is None else ev.accuracy
-        self._rows.append((ev.step, ev.loss, acc, ev.lr, ev.grad_norm_total))
-        n = len(self._rows)
-        for name, value in ev.grad_norms.items():
-            col = self._norms.setdefault(name, [math.nan] * (n - 1))
-            col.append(value)
-        for col in self._norms.values():  # a tensor missing from this step: NaN
-            if len(col) < n:
-                col.append(math.nan)
-        self._last = ev
-
     @property
     def pending(self) -> bool:
-        return bool(self._rows or self._epochs or self._stats is not None)
+        return bool(self._steps or self._epochs or self._stats is not None)
 
     def take(self) -> Packet:
         """Everything gathered since the last ``take()``, then start empty."""
-        steps = None
-        if self._rows:
-            cols = np.asarray(self._rows, dtype=np.float64).T
-            norms = {k: np.asarray(v, dtype=np.float64) for k, v in self._norms.items()}
-            steps = StepBatch(
-                cols[0].astype(np.int64), cols[1], cols[2], cols[3], cols[4], norms, self._last
-            )
+        steps = _columns(self._steps) if self._steps else None
         packet = Packet(steps, tuple(self._epochs), self._stats, tuple(self._earlier))
-        self._rows, self._norms, self._epochs, self._stats = [], {}, [], None
-        self._earlier = []
+        self._steps, self._epochs, self._stats, self._earlier = [], [], None, []
         return packet
+
+
+def _columns(events: list) -> StepBatch:
+    """Consecutive StepEvents as one StepBatch; a tensor missing from a step is NaN."""
+    nan = math.nan
+    rows = [
+        (e.step, e.loss, nan if e.accuracy is None else e.accuracy, e.lr, e.grad_norm_total)
+        for e in events
+    ]
+    cols = np.asarray(rows, dtype=np.float64).T
+    names = dict.fromkeys(k for e in events for k in e.grad_norms)
+    norms = {
+        k: np.asarray([e.grad_norms.get(k, nan) for e in events], dtype=np.float64) for k in names
+    }
+    return StepBatch(
+        cols[0].astype(np.int64), cols[1], cols[2], cols[3], cols[4], norms, events[-1]
+    )
 
 
 def merge_steps(batches: list) -> StepBatch | None:
