@@ -38,6 +38,7 @@ import weakref
 from dataclasses import dataclass
 
 from bpstudio.errors import BpError
+from bpstudio.worker.shared import attach_data, release, share_data
 
 WEIGHTS_INTERVAL = 1.0  # seconds between weight copies for the views while training
 JOIN_TIMEOUT = 5.0  # seconds to wait for the child to end before killing it
@@ -82,13 +83,15 @@ def child_main(conn) -> None:
     inbox: queue.Queue = queue.Queue()
     current = _Current()
     threading.Thread(target=_read, args=(conn, inbox, current), daemon=True).start()
-    data = None
+    data, blocks = None, []
     while True:
         msg = inbox.get()
         if msg[0] == "quit":
             return
         if msg[0] == "data":
-            data = msg[1]
+            old, data = blocks, None  # the old arrays go before their mappings close
+            data, blocks = attach_data(msg[1])
+            release(old, unlink=False)
         elif msg[0] == "run":
             _, spec, control = msg
             try:
@@ -209,6 +212,7 @@ class TrainingProcess:
         self._proc = None
         self._conn = None
         self._data_sent = ()  # weak references to the arrays the child holds
+        self._blocks = []  # the shared memory holding the child's large arrays
         self.runs = 0  # runs sent to the current child
 
     @property
@@ -231,7 +235,7 @@ class TrainingProcess:
         child.close()  # the child holds its own copy; ours would hide its end (EOF)
         self._proc, self._conn = proc, parent
         # a handle dropped without close() (a window never closed) still ends its child
-        self._finalizer = weakref.finalize(self, _let_go, parent)
+        self._finalizer = weakref.finalize(self, _let_go, parent, self._blocks)
         self._data_sent = ()
         self.runs = 0
 
@@ -240,7 +244,10 @@ class TrainingProcess:
         self.ensure_started()
         arrays = (data.x_train, data.y_train, data.x_val, data.y_val)
         if not self._holds(arrays):
-            self._conn.send(("data", data))
+            shared, blocks = share_data(data)
+            self._conn.send(("data", shared))
+            release(self._blocks, unlink=True)  # the child maps the new ones from now on
+            self._blocks[:] = blocks  # the same list: the finalizer holds it
             self._data_sent = tuple(_ref(a) for a in arrays)
         self._conn.send(("run", spec, paused, steps))
         self.runs += 1
@@ -295,14 +302,19 @@ class TrainingProcess:
                 proc.join(JOIN_TIMEOUT)
         if conn is not None:
             conn.close()
+        release(self._blocks, unlink=True)
+        self._blocks.clear()
+        self._data_sent = ()
 
 
-def _let_go(conn) -> None:
+def _let_go(conn, blocks: list) -> None:
     """Tell a child whose handle was dropped to quit, without waiting for it (a
-    collection must not block); its reader also quits when the pipe closes."""
+    collection must not block; its reader also quits when the pipe closes), and remove
+    its shared memory (its mappings stay valid until it has ended)."""
     with contextlib.suppress(BrokenPipeError, EOFError, OSError):
         conn.send(("quit",))
         conn.close()
+    release(blocks, unlink=True)
 
 
 def _ref(a):

@@ -128,3 +128,22 @@ def test_a_dropped_handle_ends_its_child():
     gc.collect()
     child.join(10)
     assert not child.is_alive() and child.exitcode == 0
+
+
+def test_large_arrays_travel_through_shared_memory_and_are_removed():
+    from bpstudio.engine.trainer import TrainData
+    from bpstudio.worker.shared import SharedArray, attach_data, release, share_data
+
+    rng = np.random.default_rng(0)
+    x = rng.random((1000, 300), dtype=np.float32)  # 1.2 MB: shared
+    y = rng.integers(0, 3, 1000)  # 8 kB: pickled
+    shared, blocks = share_data(TrainData(x, y, None, None, "classification"))
+    assert isinstance(shared.x_train, SharedArray) and shared.y_train is y
+    assert len(blocks) == 1 and shared.x_val is None
+    seen, mapped = attach_data(shared)
+    assert np.array_equal(seen.x_train, x) and seen.x_train.dtype == np.float32
+    del seen
+    release(mapped, unlink=False)
+    release(blocks, unlink=True)
+    with pytest.raises(FileNotFoundError):
+        attach_data(shared)

@@ -1,0 +1,74 @@
+"""Training data handed to the training process through shared memory.
+
+Pickling a 60,000 x 784 float32 set through the pipe blocked the window for 0.65 s and
+held a third copy of it at the peak; through shared memory the app copies each large
+array once into a block (~0.1 s) and the process maps it without copying. Arrays under
+``SHARE_MIN_BYTES`` travel pickled, as before.
+
+Lifetimes: the app creates the blocks and unlinks them when it sends other data or
+ends the process (Python's resource tracker unlinks them should the app crash); the
+process closes its mapping when it gets other data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from multiprocessing.shared_memory import SharedMemory
+
+import numpy as np
+
+from bpstudio.engine.trainer import TrainData
+
+SHARE_MIN_BYTES = 1 << 20  # smaller arrays are cheaper to pickle than to map
+
+
+@dataclass(frozen=True)
+class SharedArray:
+    """Where an array lies in shared memory: the block's name, shape and dtype."""
+
+    name: str
+    shape: tuple
+    dtype: str
+
+
+def share_data(data: TrainData) -> tuple[TrainData, list[SharedMemory]]:
+    """``data`` with its large arrays moved to shared memory (as SharedArrays), and the
+    blocks, which the caller releases with ``release`` once they are no longer needed."""
+    blocks: list[SharedMemory] = []
+    arrays = []
+    for a in (data.x_train, data.y_train, data.x_val, data.y_val):
+        if a is None or np.asarray(a).nbytes < SHARE_MIN_BYTES:
+            arrays.append(a)
+            continue
+        a = np.asarray(a)
+        block = SharedMemory(create=True, size=a.nbytes)
+        blocks.append(block)
+        np.ndarray(a.shape, a.dtype, buffer=block.buf)[...] = a
+        arrays.append(SharedArray(block.name, tuple(a.shape), a.dtype.str))
+    return TrainData(*arrays, data.task), blocks
+
+
+def attach_data(data: TrainData) -> tuple[TrainData, list[SharedMemory]]:
+    """In the training process: ``data`` with its SharedArrays mapped as numpy arrays
+    (no copy), and the mappings to ``release`` when the data is replaced."""
+    blocks: list[SharedMemory] = []
+    arrays = []
+    for a in (data.x_train, data.y_train, data.x_val, data.y_val):
+        if isinstance(a, SharedArray):
+            block = SharedMemory(name=a.name)
+            blocks.append(block)
+            a = np.ndarray(a.shape, np.dtype(a.dtype), buffer=block.buf)
+        arrays.append(a)
+    return TrainData(*arrays, data.task), blocks
+
+
+def release(blocks: list[SharedMemory], unlink: bool) -> None:
+    """Close the mappings (and, for their creator, remove the blocks). A mapping some
+    array still uses stays until that array is gone."""
+    for block in blocks:
+        with contextlib.suppress(BufferError):
+            block.close()
+        if unlink:
+            with contextlib.suppress(FileNotFoundError):
+                block.unlink()
