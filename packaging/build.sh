@@ -55,5 +55,12 @@ t2=$(date +%s.%N)
 BPSTUDIO_QUIT_AFTER_MS=3000 timeout 120 "$APP" > gui.txt 2>&1 || {
     echo "FAILED (exit $?)"; cat gui.txt; exit 1; }
 t3=$(date +%s.%N)
-grep -q "bpstudio" gui.txt && echo "ok: $(tail -1 gui.txt) ($(printf '%.1f' "$(echo "$t3 - $t2" | bc)") s incl. 3 s shown)"
+grep -q "bpstudio" gui.txt && echo "ok: $(grep shown: gui.txt) ($(printf '%.1f' "$(echo "$t3 - $t2" | bc)") s incl. 3 s shown)"
+
+step "GUI trains in the training process"
+# the app starts 20 batches at once when smoke-started: the bundle's second process
+# (multiprocessing's spawn through freeze_support) must come up and train them
+grep -q "trained: 20 steps in the training process" gui.txt || {
+    echo "FAILED"; cat gui.txt; exit 1; }
+echo "ok: $(grep trained: gui.txt)"
 echo "smoke test passed"

@@ -74,6 +74,7 @@ def main(project_path: str | None = None) -> int:
     window.show()
     if os.environ.get("BPSTUDIO_QUIT_AFTER_MS"):  # packaging/build.sh smoke-starts the bundle
         QTimer.singleShot(int(os.environ["BPSTUDIO_QUIT_AFTER_MS"]), lambda: _smoke_quit(window))
+        QTimer.singleShot(500, lambda: _smoke_train(window))
     window.model.load_data()
     if project_path and error is None:
         add_recent(project_path)
@@ -89,6 +90,21 @@ def main(project_path: str | None = None) -> int:
         # (a caller that goes on, as the tests do, would otherwise keep a hidden window
         # with live timers for the rest of the process)
         gc.unfreeze()
+
+
+def _smoke_train(window) -> None:
+    """Twenty batches, to show that the training process starts in this build: the
+    line is printed once they are done and the run waits, paused."""
+    panel = window.training_panel
+    runner = panel.runner
+
+    def report(state: str) -> None:
+        if state == "paused":
+            where = "in the training process" if runner.in_process else "on a thread"
+            print(f"trained: {len(panel.run.steps)} steps {where}", file=sys.stderr, flush=True)
+
+    runner.state_changed.connect(report)
+    panel.start(steps=20)
 
 
 def _smoke_quit(window) -> None:

@@ -24,34 +24,24 @@ child -> parent
     ("sync", TrainState)                 before "paused", "diverged", "done", "failed"
     ("state", "paused" | "running"), ("diverged", DivergedEvent), ("done", DoneEvent)
     ("failed", RemoteFailure)            an exception in the child, as text
+
+The app never waits on the pipe: what it sends goes through a queue to a sender
+thread (which also copies the data into shared memory), so a child still starting, or
+busy unpickling, cannot freeze the window; the order of messages is kept.
 """
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import queue
 import threading
-import time
-import traceback
 import weakref
-from dataclasses import dataclass
 
 from bpstudio.errors import BpError
-from bpstudio.worker.shared import attach_data, release, share_data
+from bpstudio.worker.child import RemoteFailure, child_main
+from bpstudio.worker.shared import release, share_data
 
-WEIGHTS_INTERVAL = 1.0  # seconds between weight copies for the views while training
 JOIN_TIMEOUT = 5.0  # seconds to wait for the child to end before killing it
-
-
-@dataclass(frozen=True)
-class RemoteFailure:
-    """An exception raised in the training process."""
-
-    kind: str  # its class name
-    message: str
-    detail: str  # the child's traceback
-    user_error: bool  # a BpError: one line for the person, no traceback
 
 
 class TrainingProcessError(Exception):
@@ -71,148 +61,19 @@ def as_exception(failure: RemoteFailure) -> Exception:
     )
 
 
-# ------------------------------------------------------------------ the child side
-def child_main(conn) -> None:
-    """The training process: take runs from ``conn`` until told to quit (or the app's
-    end of the pipe closes)."""
-    from threadpoolctl import threadpool_limits
-
-    # One BLAS thread, as in the app (ui/blas.py): set before this process's first
-    # BLAS call, when no other thread can be inside one.
-    threadpool_limits(limits=1, user_api="blas")
-    inbox: queue.Queue = queue.Queue()
-    current = _Current()
-    threading.Thread(target=_read, args=(conn, inbox, current), daemon=True).start()
-    data, blocks = None, []
-    while True:
-        msg = inbox.get()
-        if msg[0] == "quit":
-            return
-        if msg[0] == "data":
-            old, data = blocks, None  # the old arrays go before their mappings close
-            data, blocks = attach_data(msg[1])
-            release(old, unlink=False)
-        elif msg[0] == "run":
-            _, spec, control = msg
-            try:
-                _run(conn, spec, data, control, current)
-            except (BrokenPipeError, EOFError, OSError):
-                return  # the app is gone
-
-
-class _Current:
-    """The run the reader thread's control messages go to."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.control = None
-        self.trainer = None
-        self.pending = None  # a TrainState to load before the run goes on
-
-
-def _read(conn, inbox: queue.Queue, current: _Current) -> None:
-    """The child's reader thread: control messages act at once, the rest queue up."""
-    from bpstudio.worker.loop import Control
-
-    while True:
-        try:
-            msg = conn.recv()
-        except (EOFError, OSError):  # the app closed its end: stop any run, then quit
-            msg = ("quit",)
-        kind = msg[0]
-        if kind == "run":
-            _, spec, paused, steps = msg
-            control = Control(paused, steps)
-            with current.lock:  # control messages after this one belong to this run
-                current.control, current.trainer, current.pending = control, None, None
-            inbox.put(("run", spec, control))
-        elif kind == "control":
-            _control(current, msg[1])
-        elif kind == "load":
-            with current.lock:
-                current.pending = msg[1]
-        else:
-            if kind == "quit":
-                _control(current, {"stop": True})
-            inbox.put(msg)
-            if kind == "quit":
-                return
-
-
-def _control(current: _Current, flags: dict) -> None:
-    with current.lock:
-        control, trainer = current.control, current.trainer
-    if control is None:
-        return
-    control.update(**flags)
-    if flags.get("stop") and trainer is not None:
-        trainer.request_stop()
-
-
-def _run(conn, spec, data, control, current: _Current) -> None:
-    """One run: build the trainer, drive it with a RunLoop, send what it emits."""
-    from bpstudio.worker.loop import RunLoop
-    from bpstudio.worker.state import build_trainer, capture, restore
-
-    send = conn.send
-    try:
-        if data is None:
-            raise RuntimeError("no training data was sent before the run")
-        trainer = build_trainer(spec, data)
-    except Exception as exc:
-        send(("failed", _failure(exc)))
-        return
-    with current.lock:
-        current.trainer = trainer
-        stop = control.stop
-    if stop:
-        trainer.request_stop()
-    last_weights = [time.perf_counter()]
-
-    def emit(kind, payload):
-        if kind in ("diverged", "done", "failed"):
-            send(("sync", capture(trainer)))
-        if kind == "packet":
-            payload = (payload, (trainer.epoch, trainer.step, trainer.seconds))
-        elif kind == "failed":
-            payload = _failure(payload)
-        send((kind, payload))
-
-    def on_flush():
-        now = time.perf_counter()
-        if now - last_weights[0] >= WEIGHTS_INTERVAL:
-            last_weights[0] = now
-            send(("weights", trainer.net.state_dict()))
-
-    def on_resume():
-        with current.lock:
-            state, current.pending = current.pending, None
-        if state is not None:
-            restore(trainer, state, counters=False)
-
-    loop = RunLoop(trainer, control, emit)
-    loop.on_flush = on_flush
-    loop.on_pause = lambda: send(("sync", capture(trainer)))
-    loop.on_resume = on_resume
-    loop.run()
-
-
-def _failure(exc: BaseException) -> RemoteFailure:
-    detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return RemoteFailure(type(exc).__name__, str(exc), detail, isinstance(exc, BpError))
-
-
-# ----------------------------------------------------------------- the app's side
 class TrainingProcess:
     """The app's handle on its training process: started on first use, restarted if it
-    died, ended by ``close()``. ``send`` is for one thread (the GUI's), ``recv`` for one
-    other (the run's reader)."""
+    died, ended by ``close()``. ``start_run``/``send`` queue messages (never block);
+    ``recv`` is for one thread (the run's reader)."""
 
     def __init__(self):
         self._proc = None
         self._conn = None
+        self._outbox: queue.SimpleQueue | None = None
+        self._sender: threading.Thread | None = None
+        self._finalizer = None
         self._data_sent = ()  # weak references to the arrays the child holds
-        self._blocks = []  # the shared memory holding the child's large arrays
+        self._blocks: list = []  # the shared memory holding the child's large arrays
         self.runs = 0  # runs sent to the current child
 
     @property
@@ -220,8 +81,8 @@ class TrainingProcess:
         return self._proc is not None and self._proc.is_alive()
 
     @property
-    def exitcode(self) -> int | None:
-        return None if self._proc is None else self._proc.exitcode
+    def pid(self) -> int | None:
+        return None if self._proc is None else self._proc.pid
 
     def ensure_started(self) -> None:
         if self.alive:
@@ -234,22 +95,28 @@ class TrainingProcess:
         proc.start()
         child.close()  # the child holds its own copy; ours would hide its end (EOF)
         self._proc, self._conn = proc, parent
+        self._outbox = queue.SimpleQueue()
+        self._blocks = []
+        self._sender = threading.Thread(
+            target=_send_loop,
+            args=(parent, self._outbox, self._blocks),
+            name="bpstudio-training-send",
+            daemon=True,
+        )
+        self._sender.start()
         # a handle dropped without close() (a window never closed) still ends its child
-        self._finalizer = weakref.finalize(self, _let_go, parent, self._blocks)
+        self._finalizer = weakref.finalize(self, _let_go, self._outbox)
         self._data_sent = ()
         self.runs = 0
 
     def start_run(self, spec, data, paused: bool, steps: int | None) -> None:
-        """Send ``data`` unless the child has these very arrays, then the run."""
+        """Queue ``data`` unless the child has these very arrays, then the run."""
         self.ensure_started()
         arrays = (data.x_train, data.y_train, data.x_val, data.y_val)
         if not self._holds(arrays):
-            shared, blocks = share_data(data)
-            self._conn.send(("data", shared))
-            release(self._blocks, unlink=True)  # the child maps the new ones from now on
-            self._blocks[:] = blocks  # the same list: the finalizer holds it
+            self._outbox.put(("data", data))
             self._data_sent = tuple(_ref(a) for a in arrays)
-        self._conn.send(("run", spec, paused, steps))
+        self._outbox.put(("run", spec, paused, steps))
         self.runs += 1
 
     def _holds(self, arrays) -> bool:
@@ -258,12 +125,9 @@ class TrainingProcess:
         return all(r() is a for r, a in zip(self._data_sent, arrays, strict=True))
 
     def send(self, msg) -> None:
-        """A message to the child; lost without error when it has died (the reader
-        reports that)."""
-        if self._conn is None:
-            return
-        with contextlib.suppress(BrokenPipeError, EOFError, OSError):
-            self._conn.send(msg)
+        """Queue a message to the child (lost when it has died: the reader says so)."""
+        if self._outbox is not None:
+            self._outbox.put(msg)
 
     def recv(self):
         """The child's next message; EOFError when it has died."""
@@ -282,19 +146,16 @@ class TrainingProcess:
         proc.join(timeout)
         return proc.exitcode
 
-    @property
-    def pid(self) -> int | None:
-        return None if self._proc is None else self._proc.pid
-
     def close(self) -> None:
         """Ask the child to quit, wait briefly, then make sure it is gone."""
-        proc, conn = self._proc, self._conn
-        self._proc = self._conn = None
-        if getattr(self, "_finalizer", None) is not None:
+        proc, conn, outbox, sender = self._proc, self._conn, self._outbox, self._sender
+        self._proc = self._conn = self._outbox = self._sender = None
+        if self._finalizer is not None:
             self._finalizer.detach()
-        if conn is not None:
-            with contextlib.suppress(BrokenPipeError, EOFError, OSError):
-                conn.send(("quit",))
+            self._finalizer = None
+        if outbox is not None:
+            _let_go(outbox)
+            sender.join(JOIN_TIMEOUT)
         if proc is not None:
             proc.join(JOIN_TIMEOUT)
             if proc.is_alive():
@@ -302,19 +163,35 @@ class TrainingProcess:
                 proc.join(JOIN_TIMEOUT)
         if conn is not None:
             conn.close()
-        release(self._blocks, unlink=True)
-        self._blocks.clear()
         self._data_sent = ()
 
 
-def _let_go(conn, blocks: list) -> None:
-    """Tell a child whose handle was dropped to quit, without waiting for it (a
-    collection must not block; its reader also quits when the pipe closes), and remove
-    its shared memory (its mappings stay valid until it has ended)."""
-    with contextlib.suppress(BrokenPipeError, EOFError, OSError):
-        conn.send(("quit",))
-        conn.close()
+def _send_loop(conn, outbox: queue.SimpleQueue, blocks: list) -> None:
+    """The app's sender thread: messages in order until ``None``; then the shared
+    memory goes (the child's mappings stay valid until it lets them go)."""
+    broken = False
+    while (msg := outbox.get()) is not None:
+        if broken:
+            continue  # the child is gone: the run's reader reports it
+        try:
+            if msg[0] == "data":
+                shared, new = share_data(msg[1])
+                conn.send(("data", shared))
+                release(blocks, unlink=True)  # the child maps the new ones from now on
+                blocks[:] = new
+            else:
+                conn.send(msg)
+        except (BrokenPipeError, EOFError, OSError):
+            broken = True
     release(blocks, unlink=True)
+    blocks.clear()
+
+
+def _let_go(outbox: queue.SimpleQueue) -> None:
+    """Tell the child to quit and the sender to end after that, without waiting (a
+    garbage collection must not block)."""
+    outbox.put(("quit",))
+    outbox.put(None)
 
 
 def _ref(a):

@@ -13,6 +13,7 @@ process closes its mapping when it gets other data.
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import dataclass
 from multiprocessing.shared_memory import SharedMemory
 
@@ -38,8 +39,8 @@ def share_data(data: TrainData) -> tuple[TrainData, list[SharedMemory]]:
     blocks: list[SharedMemory] = []
     arrays = []
     for a in (data.x_train, data.y_train, data.x_val, data.y_val):
-        if a is None or np.asarray(a).nbytes < SHARE_MIN_BYTES:
-            arrays.append(a)
+        if a is None or not SHARE_MIN_BYTES <= np.asarray(a).nbytes <= _room():
+            arrays.append(a)  # small, or more than shared memory holds: pickled
             continue
         a = np.asarray(a)
         block = SharedMemory(create=True, size=a.nbytes)
@@ -47,6 +48,18 @@ def share_data(data: TrainData) -> tuple[TrainData, list[SharedMemory]]:
         np.ndarray(a.shape, a.dtype, buffer=block.buf)[...] = a
         arrays.append(SharedArray(block.name, tuple(a.shape), a.dtype.str))
     return TrainData(*arrays, data.task), blocks
+
+
+def _room() -> float:
+    """Bytes shared memory can still take. On Linux it is a tmpfs (/dev/shm) that a
+    container may make small (Docker: 64 MB), and writing past its end kills the process
+    (SIGBUS), so its free space is checked first, a quarter of it left to others.
+    Elsewhere shared memory is ordinary memory: no such limit."""
+    try:
+        st = os.statvfs("/dev/shm")
+    except (OSError, AttributeError):  # not Linux
+        return float("inf")
+    return st.f_bavail * st.f_frsize * 0.75
 
 
 def attach_data(data: TrainData) -> tuple[TrainData, list[SharedMemory]]:

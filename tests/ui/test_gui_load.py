@@ -8,8 +8,8 @@ import time
 import numpy as np
 
 from bpstudio.engine.trainer import StepEvent
-from bpstudio.worker.packets import StepBatch, merge_steps
 from bpstudio.ui.viz.boundary_view import MAX_HZ, TRAINING_HZ, BoundaryView
+from bpstudio.worker.packets import StepBatch, merge_steps
 
 
 def _batch(steps, norms: dict) -> StepBatch:

@@ -89,8 +89,10 @@ def test_an_edit_made_while_paused_is_trained_on(qtbot, panel):
     )
     # learning rate 0: the process trained on the edited bias and sent it back
     assert np.all(_weights(session)["out.bias"] == 0.25)
+    session.network.named_params()["out.bias"][...] = 0.5  # edited, then stopped
     with qtbot.waitSignal(panel.run_finished, timeout=10000):
         panel.actions["stop"].trigger()
+    assert np.all(_weights(session)["out.bias"] == 0.5)
 
 
 def test_a_killed_training_process_is_a_message_and_start_works_again(qtbot, panel, shown):

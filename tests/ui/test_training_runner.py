@@ -10,8 +10,8 @@ from bpstudio.engine.losses import LOSSES
 from bpstudio.engine.network import Network, NodeSpec
 from bpstudio.engine.optim import make_optimizer
 from bpstudio.engine.trainer import TrainConfig, TrainData, Trainer
-from bpstudio.worker.packets import Coalescer
 from bpstudio.ui.training.runner import TrainingRunner
+from bpstudio.worker.packets import Coalescer
 
 
 def small_trainer(epochs=20, lr=0.1, n=256, stats_interval=0.05) -> Trainer:

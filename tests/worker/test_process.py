@@ -147,3 +147,13 @@ def test_large_arrays_travel_through_shared_memory_and_are_removed():
     release(blocks, unlink=True)
     with pytest.raises(FileNotFoundError):
         attach_data(shared)
+
+
+def test_arrays_too_large_for_shared_memory_are_pickled(monkeypatch):
+    from bpstudio.engine.trainer import TrainData
+    from bpstudio.worker import shared
+
+    monkeypatch.setattr(shared, "_room", lambda: 1000.0)  # e.g. Docker's small /dev/shm
+    x = np.zeros((1000, 300), np.float32)
+    data, blocks = shared.share_data(TrainData(x, np.zeros(1000, np.int64)))
+    assert data.x_train is x and blocks == []

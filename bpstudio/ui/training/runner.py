@@ -246,6 +246,7 @@ class TrainingRunner(QObject):
         """Ask the run to end after the current batch; ``finished`` follows."""
         if self._worker is None:
             return
+        self._push_edits()  # the run's final state must include them
         self._update(stop=True)
         self._worker.request_stop()
         self._set_state("stopping")

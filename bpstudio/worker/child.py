@@ -1,0 +1,159 @@
+"""The training process's side: take runs from the app's pipe and train them.
+
+A reader thread takes every message as it comes, so control (pause, step, stop) and
+state sent while paused act at once, between two batches; data and runs queue up for
+the main thread, which trains. See ``process.py`` for the message table.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+
+from bpstudio.errors import BpError
+from bpstudio.worker.shared import attach_data, release
+
+WEIGHTS_INTERVAL = 1.0  # seconds between weight copies for the views while training
+
+
+@dataclass(frozen=True)
+class RemoteFailure:
+    """An exception raised in the training process."""
+
+    kind: str  # its class name
+    message: str
+    detail: str  # the child's traceback
+    user_error: bool  # a BpError: one line for the person, no traceback
+
+
+def child_main(conn) -> None:
+    """The training process: take runs from ``conn`` until told to quit (or the app's
+    end of the pipe closes)."""
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread, as in the app (ui/blas.py): set before this process's first
+    # BLAS call, when no other thread can be inside one.
+    threadpool_limits(limits=1, user_api="blas")
+    inbox: queue.Queue = queue.Queue()
+    current = _Current()
+    threading.Thread(target=_read, args=(conn, inbox, current), daemon=True).start()
+    data, blocks = None, []
+    while True:
+        msg = inbox.get()
+        if msg[0] == "quit":
+            return
+        if msg[0] == "data":
+            old, data = blocks, None  # the old arrays go before their mappings close
+            data, blocks = attach_data(msg[1])
+            release(old, unlink=False)
+        elif msg[0] == "run":
+            _, spec, control = msg
+            try:
+                _run(conn, spec, data, control, current)
+            except (BrokenPipeError, EOFError, OSError):
+                return  # the app is gone
+
+
+class _Current:
+    """The run the reader thread's control messages go to."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.control = None
+        self.trainer = None
+        self.pending = None  # a TrainState to load before the run goes on
+
+
+def _read(conn, inbox: queue.Queue, current: _Current) -> None:
+    """The child's reader thread: control messages act at once, the rest queue up."""
+    from bpstudio.worker.loop import Control
+
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):  # the app closed its end: stop any run, then quit
+            msg = ("quit",)
+        kind = msg[0]
+        if kind == "run":
+            _, spec, paused, steps = msg
+            control = Control(paused, steps)
+            with current.lock:  # control messages after this one belong to this run
+                current.control, current.trainer, current.pending = control, None, None
+            inbox.put(("run", spec, control))
+        elif kind == "control":
+            _control(current, msg[1])
+        elif kind == "load":
+            with current.lock:
+                current.pending = msg[1]
+        else:
+            if kind == "quit":
+                _control(current, {"stop": True})
+            inbox.put(msg)
+            if kind == "quit":
+                return
+
+
+def _control(current: _Current, flags: dict) -> None:
+    with current.lock:
+        control, trainer = current.control, current.trainer
+    if control is None:
+        return
+    control.update(**flags)
+    if flags.get("stop") and trainer is not None:
+        trainer.request_stop()
+
+
+def _run(conn, spec, data, control, current: _Current) -> None:
+    """One run: build the trainer, drive it with a RunLoop, send what it emits."""
+    from bpstudio.worker.loop import RunLoop
+    from bpstudio.worker.state import build_trainer, capture, restore
+
+    send = conn.send
+    try:
+        if data is None:
+            raise RuntimeError("no training data was sent before the run")
+        trainer = build_trainer(spec, data)
+    except Exception as exc:
+        send(("failed", _failure(exc)))
+        return
+    with current.lock:
+        current.trainer = trainer
+        stop = control.stop
+    if stop:
+        trainer.request_stop()
+    last_weights = [time.perf_counter()]
+
+    def emit(kind, payload):
+        if kind in ("diverged", "done", "failed"):
+            send(("sync", capture(trainer)))
+        if kind == "packet":
+            payload = (payload, (trainer.epoch, trainer.step, trainer.seconds))
+        elif kind == "failed":
+            payload = _failure(payload)
+        send((kind, payload))
+
+    def on_flush():
+        now = time.perf_counter()
+        if now - last_weights[0] >= WEIGHTS_INTERVAL:
+            last_weights[0] = now
+            send(("weights", trainer.net.state_dict()))
+
+    def on_resume():
+        with current.lock:
+            state, current.pending = current.pending, None
+        if state is not None:
+            restore(trainer, state, counters=False)
+
+    loop = RunLoop(trainer, control, emit)
+    loop.on_flush = on_flush
+    loop.on_pause = lambda: send(("sync", capture(trainer)))
+    loop.on_resume = on_resume
+    loop.run()
+
+
+def _failure(exc: BaseException) -> RemoteFailure:
+    detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return RemoteFailure(type(exc).__name__, str(exc), detail, isinstance(exc, BpError))
