@@ -125,3 +125,15 @@ def test_a_process_that_cannot_start_leaves_the_run_to_a_thread(
         panel.actions["start"].trigger()
     monkeypatch.undo()
     assert len(panel.run.epochs) == 3 and not panel.runner.use_process
+
+
+def test_another_project_trains_in_the_same_process(qtbot, panel):
+    with qtbot.waitSignal(panel.run_finished, timeout=30000):
+        panel.actions["start"].trigger()
+    pid = panel.runner._process.pid
+    other = Session.open_example("xor")
+    other.project.training["epochs"] = 2
+    panel.set_session(other)
+    with qtbot.waitSignal(panel.run_finished, timeout=30000):
+        panel.actions["start"].trigger()
+    assert panel.runner._process.pid == pid and len(panel.run.epochs) == 2

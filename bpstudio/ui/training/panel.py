@@ -113,7 +113,8 @@ class TrainingPanel(QWidget):
 
     def set_session(self, session) -> None:
         """Another project is shown: stop its predecessor's run, show the new settings."""
-        self.shutdown()
+        self._restart_pending = False
+        self.runner.shutdown(keep_process=True)  # the next project trains there too
         self.session = session
         self.run = None
         self.banner.hide()

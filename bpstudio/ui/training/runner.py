@@ -251,9 +251,9 @@ class TrainingRunner(QObject):
         self._worker.request_stop()
         self._set_state("stopping")
 
-    def shutdown(self, timeout_ms: int = 10000) -> bool:
-        """Stop and wait for the worker (closing the window); True when it ended. The
-        training process ends with it."""
+    def shutdown(self, timeout_ms: int = 10000, keep_process: bool = False) -> bool:
+        """Stop and wait for the run (closing the window); True when it ended. The
+        training process ends too, unless ``keep_process`` (another project opens)."""
         worker = self._worker
         ended = True
         if worker is not None:
@@ -261,7 +261,7 @@ class TrainingRunner(QObject):
             ended = worker.wait(timeout_ms)
             if ended:
                 self._worker_ended()
-        if self._process is not None:
+        if self._process is not None and not (keep_process and ended):
             self._process.close()
             if not ended:  # the child is gone now, so is the reader's pipe
                 ended = worker.wait(timeout_ms)
