@@ -59,6 +59,9 @@ def open_session(project_path: str | None) -> tuple[Session, str | None]:
     return Session.open_example(DEFAULT_EXAMPLE), None
 
 
+WARM_UP_MS = 1500
+
+
 def main(project_path: str | None = None) -> int:
     """Open the window on ``project_path`` (or the default example); the exit status."""
     app = make_app()
@@ -82,7 +85,9 @@ def main(project_path: str | None = None) -> int:
         QTimer.singleShot(0, lambda: show_error(error, parent=window))
     QTimer.singleShot(0, window.offer_recovery)
     QTimer.singleShot(0, freeze_what_the_start_made)
-    QTimer.singleShot(0, guarded(window.training_panel.runner.warm_up))
+    # the training process starts once the window is up and idle (starting it costs the
+    # GUI thread ~0.1 s of imports and forks, which delayed the first paint)
+    QTimer.singleShot(WARM_UP_MS, guarded(window.training_panel.runner.warm_up))
     try:
         return app.exec()
     finally:

@@ -17,6 +17,9 @@ from bpstudio.errors import BpError
 from bpstudio.worker.shared import attach_data, release
 
 WEIGHTS_INTERVAL = 1.0  # seconds between weight copies for the views while training
+# ...or longer for a large network: at most this many bytes of weights a second cross
+# the pipe (a 100M-parameter network would otherwise send 400 MB every second)
+WEIGHTS_BYTES_PER_S = 50e6
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,8 @@ def _run(conn, spec, data, control, current: _Current) -> None:
     if stop:
         trainer.request_stop()
     last_weights = [time.perf_counter()]
+    weight_bytes = sum(p.nbytes for p in trainer.net.named_params().values())
+    weights_every = max(WEIGHTS_INTERVAL, weight_bytes / WEIGHTS_BYTES_PER_S)
 
     def emit(kind, payload):
         if kind in ("diverged", "done", "failed"):
@@ -137,7 +142,7 @@ def _run(conn, spec, data, control, current: _Current) -> None:
 
     def on_flush():
         now = time.perf_counter()
-        if now - last_weights[0] >= WEIGHTS_INTERVAL:
+        if now - last_weights[0] >= weights_every:
             last_weights[0] = now
             send(("weights", trainer.net.state_dict()))
 

@@ -173,7 +173,8 @@ def test_two_runs_overlay(qtbot, panel):
     for run in panel.session.runs:
         panel.runs.tick(run)
     assert len(panel.plots.loss._overlays) == 4
-    x, y = panel.plots.loss._overlays[0].getData()
+    # the whole curve (getData() is what is in view, clipped to the live run's range)
+    x, y = panel.plots.loss._overlays[0].getOriginalDataset()
     assert len(x) == 45 and all(math.isfinite(v) for v in y)
 
 

@@ -270,23 +270,24 @@ class TrainingPlots(QWidget):
     def _widgets(self) -> list:
         return list({id(w): w for _u, widgets in self._units for w in widgets}.values())
 
-    def set_live(self, on: bool) -> None:
+    def set_live(self, on: bool, at_once: bool = True) -> None:
         """During a run the plots repaint only from the timer: a scene change would
         otherwise queue a second, asynchronous paint of every plot the timer has just
         painted (QGraphicsScene reports changes late), doubling the cost. Zooming with
-        the mouse still repaints at once."""
+        the mouse still repaints at once. Turning it off brings every plot up to date,
+        ``at_once`` or one plot per turn of the event loop (``_refresh_in_turns``)."""
         mode = QGraphicsView.ViewportUpdateMode
         for w in self._widgets():
             w.setViewportUpdateMode(mode.NoViewportUpdate if on else mode.MinimalViewportUpdate)
             if not on:
                 w.viewport().update()
         if not on:
-            self._refresh_in_turns()
+            self.refresh() if at_once else self._refresh_in_turns()
 
     def _refresh_in_turns(self) -> None:
-        """Every plot brought up to date once a run has ended, one plot per turn of the
-        event loop: all at once took 45-60 ms in one piece, the window's longest stall
-        of a run (``refresh()`` does it at once, for callers that need it so)."""
+        """Every plot brought up to date, one plot per turn of the event loop: at the
+        end of a run all at once took 45-68 ms in one piece, the longest stall of the
+        run."""
         self._drain()
         jobs = [plot.refresh for plot in (self.grad_norms, self.ratios)]
         jobs += [update for update, _widgets in self._units]

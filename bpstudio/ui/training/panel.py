@@ -249,7 +249,7 @@ class TrainingPanel(QWidget):
             self.progress.bar.set_fraction(1.0)
         self.runs.set_runs(self.session.runs)
         if self.plots is not None:
-            self.plots.set_live(False)
+            self.plots.set_live(False, at_once=False)  # no 50 ms freeze as a run ends
         self.run_finished.emit(run)
         if self._restart_pending:
             self._restart_pending = False
