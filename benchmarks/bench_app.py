@@ -4,14 +4,15 @@
         [--repeats 2] [--window | --panel]
 
 Runs the same project, seed and settings (a) headless: the Trainer generator in a plain
-loop, (b) in the app, offscreen: the TrainingRunner's worker thread feeding the panel
-and the live plots (``--window``: the whole main window with every dock, the default;
+loop, (b) in the app, offscreen: the TrainingRunner (on the CPU: the training process,
+started before F5 as the app does once its window is up) feeding the panel and the
+live plots (``--window``: the whole main window with every dock, the default;
 ``--panel``: only the training panel and plots). Prints samples per second of each,
 their ratio (target >= 90%), and the longest gap between ticks of a 5 ms QTimer on the
 GUI thread during training (target < 50 ms), measured in app runs of their own: the
 meter's 200 wake-ups a second slow training by a few percent, and are not the app's.
-The app's run is timed from F5 to its worker's last batch. Both sides compute with the
-app's one BLAS thread (bpstudio/ui/blas.py), set once for the process as the app does.
+The app's run is timed from F5 to its last batch (when "done" reaches the app). Both
+sides compute with one BLAS thread, as the app and its training process do.
 """
 
 from __future__ import annotations
@@ -260,7 +261,8 @@ def report(runs: dict, stalls, shares, cpu_runs: dict) -> None:
         f"{statistics.median(shares):.0%} of the run's wall time (median)"
     )
     print(
-        f"  per CPU second of the training thread: app / headless worker thread "
+        f"  per CPU second of training (the app's training process, or its worker thread): "
+        f"app / headless worker thread "
         f"{_pairs(cpu_runs['app'], cpu_runs['thread'])}"
     )
 
