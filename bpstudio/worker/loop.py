@@ -72,6 +72,8 @@ class RunLoop:
         except Exception as exc:  # handed to the driver, which shows it
             self._flush()
             self.emit("failed", exc)
+        finally:  # a run that ended while stepping: the config is the app's on a thread
+            self._restore_interval()
 
     def _loop(self) -> None:
         events = self.trainer.run()
@@ -140,6 +142,8 @@ class RunLoop:
         # after this read is seen at the next batch, as it would be with the lock. (Three
         # lock round trips per batch cost a tiny network ~3% of its speed.)
         if not (c.paused or c.stop or c.steps_left is not None):
+            if self._saved_interval is not None:  # a Step overtaken by Resume
+                self._restore_interval()
             return True
         with c.cond:
             waiting = c.paused and not c.stop
@@ -158,6 +162,8 @@ class RunLoop:
         with c.cond:
             if c.steps_left is not None:
                 self._force_stats()
+            else:
+                self._restore_interval()
             return not c.stop
 
     def _force_stats(self) -> None:
