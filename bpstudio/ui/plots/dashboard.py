@@ -2,8 +2,9 @@
 
 Packets only append to buffers (cheap). A timer (at most ~30 Hz) passes one plot with
 new data per tick to Qt for repainting, round robin; the plots time their own paints,
-and the next tick waits so that painting takes at most ``PAINT_SHARE`` of the GUI
-thread. Painting is the costly part (pyqtgraph paints in Python, ~10 ms per plot,
+and the next tick waits so that painting takes at most ``paint_share`` of the GUI
+thread (``PAINT_SHARE`` while training on a thread of the app, more while it trains in
+its own process). Painting is the costly part (pyqtgraph paints in Python, ~10 ms per plot,
 holding the GIL the training worker needs), so this bounds both the slowdown of
 training and the GUI's stalls (one plot at a time, never all of them at once).
 """
@@ -34,10 +35,13 @@ from bpstudio.ui.plots.style import PAINT_CLOCK, NodeColours, node_of
 from bpstudio.worker.packets import merge_steps
 
 REPAINT_MS = 33  # fastest repaint tick
-# Most of the GUI thread's time the plots may spend painting. Each painting ms costs the
-# worker about two (GIL hand-overs; the 2 cores may be siblings): 6% kept the app under
-# 80% of headless speed, 3% repaints the loss about twice a second.
+# Most of the GUI thread's time the plots may spend painting, while a run trains on a
+# thread of the app: each painting ms then costs the worker about two (GIL hand-overs):
+# 6% kept the app under 80% of headless speed; at 3% a plot waited up to 2-3 s.
 PAINT_SHARE = 0.03
+# ...and while it trains in the training process, whose GIL painting does not touch
+# (measured: see docs/performance.md)
+PAINT_SHARE_PROCESS = 0.1
 SLOWEST_MS = 400  # a plot with news is repainted at least every 6 x this
 NEW_CURVES_PER_TICK = 2  # creating a curve and its legend entry costs 2-4 ms
 
@@ -88,6 +92,7 @@ class TrainingPlots(QWidget):
         for w in self._widgets():
             vb = w.getPlotItem().getViewBox()
             vb.sigRangeChangedManually.connect(lambda *_a, w=w: w.viewport().update())
+        self.paint_share = PAINT_SHARE  # the panel raises it for runs in the process
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._tick)
@@ -244,7 +249,8 @@ class TrainingPlots(QWidget):
         # CPU time of this thread, not wall time: waiting for the GIL while the worker
         # holds it costs the worker nothing, so it must not slow the plots down
         cost = time.thread_time() - t0 + PAINT_CLOCK.take()
-        wait = cost * (1 - PAINT_SHARE) / PAINT_SHARE
+        share = self.paint_share
+        wait = cost * (1 - share) / share
         self.timer.start(min(max(REPAINT_MS, int(wait * 1000)), SLOWEST_MS))
 
     def _next_units(self):

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from bpstudio.engine.backend import device_name
 from bpstudio.ui import dialogs, errors
 from bpstudio.ui.gc_thread import collect_before_a_run
+from bpstudio.ui.plots.dashboard import PAINT_SHARE, PAINT_SHARE_PROCESS
 from bpstudio.ui.training.history import RunList
 from bpstudio.ui.training.progress import ProgressView
 from bpstudio.ui.training.runner import TrainingRunner
@@ -184,6 +185,9 @@ class TrainingPanel(QWidget):
         self.runs.set_runs(self.session.runs, live=self.run)
         collect_before_a_run()
         self.runner.start(trainer, steps=steps, graph=self.session.project.graph)
+        if self.plots is not None:  # painting slows a run only on a thread of the app
+            share = PAINT_SHARE_PROCESS if self.runner.in_process else PAINT_SHARE
+            self.plots.paint_share = share
 
     def _make_trainer(self):
         s = self.session
