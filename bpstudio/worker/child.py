@@ -152,9 +152,16 @@ def _run(conn, spec, data, control, current: _Current) -> None:
         if state is not None:
             restore(trainer, state, counters=False)
 
+    def on_pause():
+        # a "load" belongs to the pause the app saw; one that came earlier (the app
+        # thought the run paused when it had not yet) would roll this pause back later
+        with current.lock:
+            current.pending = None
+        send(("sync", capture(trainer)))
+
     loop = RunLoop(trainer, control, emit)
     loop.on_flush = on_flush
-    loop.on_pause = lambda: send(("sync", capture(trainer)))
+    loop.on_pause = on_pause
     loop.on_resume = on_resume
     loop.run()
 

@@ -192,7 +192,6 @@ def test_a_stop_during_the_childs_build_ends_the_run_untrained(proc):
     assert done.steps < 50  # at most a batch or two after the build
 
 
-@pytest.mark.xfail(strict=True, reason="fixed next")
 def test_a_load_sent_while_running_is_not_applied_at_a_later_resume(proc):
     """A "load" is meant for the pause it was made in; one that reached a running
     child (``start(paused=True)``, then a resume before the child paused) must not
