@@ -8,6 +8,7 @@ the main thread, which trains. See ``process.py`` for the message table.
 from __future__ import annotations
 
 import queue
+import signal
 import threading
 import time
 import traceback
@@ -37,6 +38,11 @@ def child_main(conn) -> None:
     end of the pipe closes)."""
     from threadpoolctl import threadpool_limits
 
+    # Ctrl+C in a terminal signals the app and this process alike: the app decides
+    # whether to end (this process then reads EOF and quits); dying here mid-run would
+    # turn it into "the training process ended unexpectedly"
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     # One BLAS thread, as in the app (ui/blas.py): set before this process's first
     # BLAS call, when no other thread can be inside one.
     threadpool_limits(limits=1, user_api="blas")

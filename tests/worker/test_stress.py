@@ -329,7 +329,6 @@ def test_the_child_ends_when_its_app_is_killed(tmp_path, paused):
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-@pytest.mark.xfail(strict=True, reason="fixed next")
 def test_ctrl_c_in_the_terminal_does_not_kill_the_child():
     """Ctrl+C signals the terminal's whole process group: the app decides whether to
     end (the child then gets EOF); the child must not die of KeyboardInterrupt mid-run."""
