@@ -26,7 +26,7 @@ from bpstudio.graph.document import Graph
 class TrainState:
     """A Trainer's trainable state: ``weights`` (``Network.state_dict()``, float32 host
     arrays), ``optimizer`` and ``schedule`` (their ``state_dict()``s; schedule None
-    when the rate is constant) and the run's counters."""
+    when the rate is constant), the run's counters and the layers' generators."""
 
     weights: dict
     optimizer: dict
@@ -35,6 +35,9 @@ class TrainState:
     step: int = 0
     seconds: float = 0.0
     history: list = field(default_factory=list)  # the run's recent EpochEvents
+    # node id -> its layer's random generator state (Dropout's masks): without it each
+    # run in the process would rebuild the generators and repeat the same masks
+    rngs: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -56,6 +59,7 @@ def capture(trainer, counters: bool = True) -> TrainState:
         trainer.net.state_dict(),
         trainer.opt.state_dict(),
         sched.state_dict() if sched is not None else None,
+        rngs=_rng_states(trainer.net),
     )
     if counters:
         state.epoch, state.step, state.seconds = trainer.epoch, trainer.step, trainer.seconds
@@ -70,10 +74,29 @@ def restore(trainer, state: TrainState, counters: bool = True) -> None:
     trainer.opt.load_state_dict(state.optimizer)
     if trainer.schedule is not None and state.schedule is not None:
         trainer.schedule.load_state_dict(state.schedule)
+    _set_rng_states(trainer.net, state.rngs)
     if counters:
         trainer.epoch, trainer.step, trainer.seconds = state.epoch, state.step, state.seconds
         trainer.history.clear()
         trainer.history.extend(state.history)
+
+
+def _rng_states(net) -> dict:
+    """The state of every layer's NumPy generator (a GPU network's stay where they are:
+    its runs never leave the app)."""
+    out = {}
+    for node in net.nodes:
+        rng = getattr(node.layer, "rng", None)
+        if isinstance(rng, np.random.Generator):
+            out[node.id] = rng.bit_generator.state
+    return out
+
+
+def _set_rng_states(net, states: dict) -> None:
+    for node in net.nodes:
+        rng = getattr(node.layer, "rng", None)
+        if node.id in states and isinstance(rng, np.random.Generator):
+            rng.bit_generator.state = states[node.id]
 
 
 def spec_of(trainer, graph: Graph) -> RunSpec:

@@ -92,7 +92,6 @@ def test_every_schedule_round_trips_exactly(schedule):
     _assert_rebuilt_run_equals({"optimizer": OPTIMIZERS[0], "schedule": schedule, "epochs": 3})
 
 
-@pytest.mark.xfail(strict=True, reason="fixed next")
 def test_a_network_with_dropout_trains_there_as_here():
     """Dropout's masks come from a generator of the network: it must travel too, or
     each run in the process repeats the first run's masks."""
