@@ -176,9 +176,11 @@ def _send_loop(conn, outbox: queue.SimpleQueue, blocks: list) -> None:
         try:
             if msg[0] == "data":
                 shared, new = share_data(msg[1])
-                conn.send(("data", shared))
-                release(blocks, unlink=True)  # the child maps the new ones from now on
-                blocks[:] = new
+                try:
+                    conn.send(("data", shared))
+                finally:  # kept even if the child is gone: they go with the others
+                    release(blocks, unlink=True)  # the child maps the new ones now
+                    blocks[:] = new
             else:
                 conn.send(msg)
         except (BrokenPipeError, EOFError, OSError):
