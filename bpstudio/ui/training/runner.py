@@ -99,7 +99,7 @@ class _ProcessLink(QThread):
                 kind, payload = self.process.recv()
             except EOFError:
                 code = self.process.reap()
-                if first_run and not heard:
+                if first_run and not heard and not _killed(code):
                     # a child that cannot even start (e.g. a script without an
                     # ``if __name__ == "__main__"`` guard, which "spawn" re-imports):
                     # the runner trains on a thread instead
@@ -116,6 +116,13 @@ class _ProcessLink(QThread):
 
     def request_stop(self) -> None:
         self.process.send(("control", {"stop": True}))
+
+
+def _killed(code) -> bool:
+    """True for a child ended by a signal: it was running (the system killed it for
+    memory while it mapped a large data set, say), so it is a death, not a child that
+    could not start (those exit with a code: an exception while importing)."""
+    return code is not None and code < 0
 
 
 def _died(code) -> str:

@@ -1,0 +1,56 @@
+"""A hostile pass over training in the app: a training process killed before it said
+anything is still a death (a message; the next Start trains in a new process), not a
+process that could not start."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from bpstudio.session import Session
+from bpstudio.ui import errors
+from bpstudio.ui.plots.dashboard import TrainingPlots
+from bpstudio.ui.training.panel import TrainingPanel
+
+
+@pytest.fixture
+def panel(qtbot):
+    session = Session.open_example("spiral")
+    session.project.training["epochs"] = 100000
+    plots = TrainingPlots()
+    p = TrainingPanel(session, plots)
+    qtbot.addWidget(p)
+    qtbot.addWidget(plots)
+    yield p
+    p.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def shown(monkeypatch):
+    messages = []
+    monkeypatch.setattr(
+        errors, "show_error", lambda msg, detail="", parent=None: messages.append(msg)
+    )
+    return messages
+
+
+def test_a_process_killed_before_its_first_message_is_a_message(qtbot, panel, shown):
+    # the system kills the child while it still maps a large data set (nothing sent yet)
+    runner = panel.runner
+    runner.warm_up()
+    pid = runner._process.pid
+    os.kill(pid, signal.SIGSTOP)  # it can send nothing from here on
+    with qtbot.waitSignal(runner.failed, timeout=10000):
+        panel.actions["start"].trigger()
+        os.kill(pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: not runner.active, timeout=10000)
+    assert len(shown) == 1 and shown[0].startswith("the training process ended unexpectedly")
+    assert runner.use_process  # the next run goes to a new process, not to a thread
+    panel.session.project.training["epochs"] = 1
+    seen = []
+    runner.state_changed.connect(lambda s: seen.append(runner.in_process))
+    with qtbot.waitSignal(panel.run_finished, timeout=30000):
+        panel.actions["start"].trigger()
+    assert seen[0] is True and runner._process.pid != pid and len(panel.run.epochs) == 1
