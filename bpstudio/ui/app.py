@@ -16,6 +16,7 @@ from bpstudio.ui.errors import guarded, install_excepthook, show_error
 from bpstudio.ui.gc_thread import collect_garbage_on_the_gui_thread, freeze_what_the_start_made
 from bpstudio.ui.theme import setup_app
 from bpstudio.ui.welcome import install_first_run
+from bpstudio.worker.process import importing_main_in_child
 
 
 def make_app() -> QApplication:
@@ -64,6 +65,8 @@ WARM_UP_MS = 1500
 
 def main(project_path: str | None = None) -> int:
     """Open the window on ``project_path`` (or the default example); the exit status."""
+    if importing_main_in_child():  # an unguarded script, run again by the training process
+        raise SystemExit(1)  # which ends: the app trains on a thread instead
     app = make_app()
     install_excepthook()
     from bpstudio.ui.main_window import MainWindow

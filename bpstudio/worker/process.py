@@ -52,6 +52,13 @@ class TrainingProcessError(Exception):
         self.detail = detail
 
 
+def importing_main_in_child() -> bool:
+    """True while a "spawn" child re-imports the app's main script: a script without an
+    ``if __name__ == "__main__":`` guard then runs again there, and must not open the app
+    a second time (that child would never read its pipe: Start would wait forever)."""
+    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))
+
+
 def as_exception(failure: RemoteFailure) -> Exception:
     """The exception the app shows for a child's failure."""
     if failure.user_error:

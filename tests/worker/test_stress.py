@@ -193,18 +193,17 @@ def test_a_stop_during_the_childs_build_ends_the_run_untrained(proc):
 
 def test_a_load_sent_while_running_is_not_applied_at_a_later_resume(proc):
     """A "load" is meant for the pause it was made in; one that reached a running
-    child (``start(paused=True)``, then a resume before the child paused) must not
-    roll a later pause's network back."""
+    child (as after ``start(paused=True)`` and a resume before the child paused) must
+    not roll a later pause's network back."""
     s = _session(epochs=100000, optimizer={"name": "sgd", "lr": 0.0})
     trainer = s.make_trainer()
     spec = spec_of(trainer, s.project.graph)
     bias = spec.state.weights["out.bias"].copy()
     stale = pickle.loads(pickle.dumps(spec.state))
     stale.weights["out.bias"][...] = 7.0
-    proc.start_run(spec, data_of(trainer), True, None)
-    proc.send(("load", stale))  # the child is still building: not paused yet
-    proc.send(("control", {"paused": False}))
+    proc.start_run(spec, data_of(trainer), False, None)
     _until(proc, "packet")
+    proc.send(("load", stale))  # the child trains: not paused
     proc.send(("control", {"paused": True}))
     _until(proc, "paused")
     proc.send(("control", {"paused": False}))  # resumed before the app heard "paused"
@@ -343,3 +342,41 @@ def test_ctrl_c_in_the_terminal_does_not_kill_the_child():
     _, done = _until(p, "done")
     assert done.reason == "stopped" and p.alive
     p.close()
+
+
+UNGUARDED = textwrap.dedent(
+    """
+    import sys
+    from bpstudio.session import Session
+    from bpstudio.ui.app import main
+    from bpstudio.worker.process import TrainingProcess
+    from bpstudio.worker.state import data_of, spec_of
+
+    if __name__ == "__mp_main__":
+        main()  # what a script without a guard does again in the training process
+    else:
+        s = Session.open_example("spiral")
+        t = s.make_trainer()
+        p = TrainingProcess()
+        p.start_run(spec_of(t, s.project.graph), data_of(t), False, None)
+        heard = p._conn.poll(20)
+        p._proc.join(5)
+        print(heard, p._proc.exitcode, flush=True)
+        p.close()
+    """
+)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the offscreen Qt platform")
+def test_an_unguarded_script_does_not_open_the_app_again_in_the_child(tmp_path):
+    """ "spawn" re-imports the main script: without a guard it called main() there, and
+    the child became a second window (an error dialog) that never read its pipe, so
+    Start waited forever; it must end instead (the run then goes to a thread)."""
+    pytest.importorskip("PySide6")
+    script = tmp_path / "unguarded.py"
+    script.write_text(UNGUARDED)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run(
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.stdout.split() == ["True", "1"], out.stderr[-2000:]
