@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import queue
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -49,19 +50,22 @@ def child_main(conn) -> None:
     inbox: queue.Queue = queue.Queue()
     current = _Current()
     threading.Thread(target=_read, args=(conn, inbox, current), daemon=True).start()
-    data, blocks = None, []
+    data, blocks, data_error = None, [], None
     while True:
         msg = inbox.get()
         if msg[0] == "quit":
-            return
+            sys.exit(msg[1] if len(msg) > 1 else 0)
         if msg[0] == "data":
             old, data = blocks, None  # the old arrays go before their mappings close
-            data, blocks = attach_data(msg[1])
+            try:
+                data, blocks, data_error = *attach_data(msg[1]), None
+            except Exception as exc:  # a block gone, no memory to map: the run says so
+                blocks, data_error = [], exc
             release(old, unlink=False)
         elif msg[0] == "run":
             _, spec, control = msg
             try:
-                _run(conn, spec, data, control, current)
+                _run(conn, spec, data if data is not None else data_error, control, current)
             except (BrokenPipeError, EOFError, OSError):
                 return  # the app is gone
 
@@ -85,6 +89,9 @@ def _read(conn, inbox: queue.Queue, current: _Current) -> None:
             msg = conn.recv()
         except (EOFError, OSError):  # the app closed its end: stop any run, then quit
             msg = ("quit",)
+        except Exception:  # e.g. MemoryError unpickling large data: a deaf child would
+            traceback.print_exc()  # leave the app waiting forever; end, the app hears EOF
+            msg = ("quit", 1)
         kind = msg[0]
         if kind == "run":
             _, spec, paused, steps = msg
@@ -116,7 +123,8 @@ def _control(current: _Current, flags: dict) -> None:
 
 
 def _run(conn, spec, data, control, current: _Current) -> None:
-    """One run: build the trainer, drive it with a RunLoop, send what it emits."""
+    """One run: build the trainer, drive it with a RunLoop, send what it emits.
+    ``data``: the TrainData, or the exception that came instead of it."""
     from bpstudio.worker.loop import RunLoop
     from bpstudio.worker.state import build_trainer, capture, restore
 
@@ -124,6 +132,8 @@ def _run(conn, spec, data, control, current: _Current) -> None:
     try:
         if data is None:
             raise RuntimeError("no training data was sent before the run")
+        if isinstance(data, Exception):  # the data could not be mapped
+            raise data
         trainer = build_trainer(spec, data)
     except Exception as exc:
         send(("failed", _failure(exc)))

@@ -380,3 +380,52 @@ def test_an_unguarded_script_does_not_open_the_app_again_in_the_child(tmp_path):
         [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60
     )
     assert out.stdout.split() == ["True", "1"], out.stderr[-2000:]
+
+
+class _FailingConn:
+    """A pipe end whose next message cannot be taken (e.g. too large to unpickle)."""
+
+    def __init__(self, exc):
+        self.exc = exc
+
+    def recv(self):
+        raise self.exc
+
+
+@pytest.mark.parametrize("exc", [MemoryError(), pickle.UnpicklingError("truncated")])
+def test_a_message_the_childs_reader_cannot_take_ends_the_child(exc):
+    """The reader thread dying quietly left the child alive and deaf: the app's Start
+    waited forever. It stops the run and ends the child instead (the app hears EOF)."""
+    import queue
+    import threading
+
+    from bpstudio.worker.child import _Current, _read
+
+    inbox, current = queue.Queue(), _Current()
+    current.control = Control()
+    reader = threading.Thread(target=_read, args=(_FailingConn(exc), inbox, current))
+    reader.start()
+    reader.join(5)
+    assert not reader.is_alive() and inbox.get(timeout=1)[0] == "quit"
+    assert current.control.stop
+
+
+def test_data_the_child_cannot_map_fails_the_run_and_the_child_lives_on():
+    """E.g. a block removed before the child mapped it, or no memory to map it: the
+    run says so (the child used to die: 'ended unexpectedly'), and the next data works."""
+    from bpstudio.worker.shared import SharedArray
+
+    p = TrainingProcess()
+    s = _session(epochs=1)
+    trainer = s.make_trainer()
+    spec = spec_of(trainer, s.project.graph)
+    lost = SharedArray("bpstudio-no-such-block", (10, 2), "<f4")
+    p.ensure_started()
+    p.send(("data", TrainData(lost, np.zeros(10, np.int64), None, None, "classification")))
+    p.send(("run", spec, False, None))
+    kind, failure = p.recv()
+    assert kind == "failed" and failure.kind == "FileNotFoundError"
+    p.start_run(spec, data_of(trainer), False, None)
+    _, done = _until(p, "done")
+    assert done.reason == "finished" and p.alive
+    p.close()
