@@ -429,3 +429,33 @@ def test_data_the_child_cannot_map_fails_the_run_and_the_child_lives_on():
     _, done = _until(p, "done")
     assert done.reason == "finished" and p.alive
     p.close()
+
+
+class _DeadProcess:
+    """A training process that ended before its first run said anything."""
+
+    runs = 1
+
+    def __init__(self, code):
+        self.code = code
+
+    def recv(self):
+        raise EOFError("gone")
+
+    def reap(self):
+        return self.code
+
+
+@pytest.mark.parametrize(("code", "kind"), [(1, "unavailable"), (-9, "failed")])
+def test_only_a_child_that_could_not_start_sends_the_runs_to_a_thread(code, kind):
+    """A child that exits with an error before its first message could not start (e.g.
+    an unguarded script): train on a thread. One killed by a signal (the system out of
+    memory on a large network) is an error: retraining in the app would kill the app."""
+    pytest.importorskip("PySide6")
+    from bpstudio.ui.training.runner import _ProcessLink
+
+    link = _ProcessLink(_DeadProcess(code), Control())
+    got = []
+    link.event.connect(lambda k, payload: got.append(k))
+    link.run()  # here, not as a thread: the signal is delivered at once
+    assert got == [kind]
