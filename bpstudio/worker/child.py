@@ -149,12 +149,19 @@ def _run(conn, spec, data, control, current: _Current) -> None:
 
     def emit(kind, payload):
         if kind in ("diverged", "done", "failed"):
-            send(("sync", capture(trainer)))
+            sync()
         if kind == "packet":
             payload = (payload, (trainer.epoch, trainer.step, trainer.seconds))
         elif kind == "failed":
             payload = _failure(payload)
         send((kind, payload))
+
+    def sync():
+        try:
+            state = capture(trainer)
+        except MemoryError:  # e.g. after "out of memory": that message must get out
+            return  # the app keeps the last weights it got
+        send(("sync", state))
 
     def on_flush():
         now = time.perf_counter()
@@ -173,13 +180,18 @@ def _run(conn, spec, data, control, current: _Current) -> None:
         # thought the run paused when it had not yet) would roll this pause back later
         with current.lock:
             current.pending = None
-        send(("sync", capture(trainer)))
+        sync()
 
     loop = RunLoop(trainer, control, emit)
     loop.on_flush = on_flush
     loop.on_pause = on_pause
     loop.on_resume = on_resume
-    loop.run()
+    try:
+        loop.run()
+    finally:  # the trainer maps the data: let the next data's release close it
+        with current.lock:
+            if current.trainer is trainer:
+                current.trainer = None
 
 
 def _failure(exc: BaseException) -> RemoteFailure:

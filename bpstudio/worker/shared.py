@@ -43,7 +43,11 @@ def share_data(data: TrainData) -> tuple[TrainData, list[SharedMemory]]:
             arrays.append(a)  # small, or more than shared memory holds: pickled
             continue
         a = np.asarray(a)
-        block = SharedMemory(create=True, size=a.nbytes)
+        try:
+            block = SharedMemory(create=True, size=a.nbytes)
+        except OSError:  # no room or too many blocks (macOS's limits are small): pickled
+            arrays.append(a)
+            continue
         blocks.append(block)
         np.ndarray(a.shape, a.dtype, buffer=block.buf)[...] = a
         arrays.append(SharedArray(block.name, tuple(a.shape), a.dtype.str))

@@ -459,3 +459,52 @@ def test_only_a_child_that_could_not_start_sends_the_runs_to_a_thread(code, kind
     link.event.connect(lambda k, payload: got.append(k))
     link.run()  # here, not as a thread: the signal is delivered at once
     assert got == [kind]
+
+
+class _Recorder:
+    """The child's end of the pipe, recording what the run sends."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, msg):
+        self.sent.append(msg)
+
+
+def test_out_of_memory_mid_run_is_reported_even_when_its_state_cannot_be_copied(
+    monkeypatch,
+):
+    """The trainer turns MemoryError into "out of memory at batch size N"; the copy of
+    the state sent before it may fail for memory too, and must not take the message
+    (and the child) with it."""
+    from bpstudio.engine.trainer import Trainer
+    from bpstudio.worker import state
+    from bpstudio.worker.child import _Current, _run
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    s = _session(epochs=3)
+    trainer = s.make_trainer()
+    spec = spec_of(trainer, s.project.graph)
+    monkeypatch.setattr(Trainer, "_train_step", no_memory)
+    monkeypatch.setattr(state, "capture", no_memory)
+    conn = _Recorder()
+    _run(conn, spec, data_of(trainer), Control(), _Current())
+    kind, failure = conn.sent[-1]
+    assert kind == "failed" and failure.user_error and "out of memory" in failure.message
+
+
+def test_data_goes_pickled_when_shared_memory_cannot_be_made(monkeypatch):
+    """A full or limited shared memory (no room, too many blocks, macOS's small
+    limits) must not stop the data: the sender thread died with it and every later
+    message, the run included, stayed unsent (Start waited forever)."""
+    from bpstudio.worker import shared
+
+    def refuse(*args, create=False, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(shared, "SharedMemory", refuse)
+    data = _big(0)
+    sent, blocks = shared.share_data(data)
+    assert sent.x_train is data.x_train and sent.y_train is data.y_train and blocks == []
