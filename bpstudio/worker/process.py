@@ -17,7 +17,8 @@ parent -> child
     ("control", flags)                   ``Control.update(**flags)`` of the current run
     ("load", TrainState)                 while paused: state edited in the app (a
                                          step-through update), applied before resuming
-    ("quit",)                            end the child
+    ("quit",), ("quit", code)            end the child (exit code ``code``: 1 when a
+                                         message could not be sent)
 child -> parent
     ("packet", (Packet, counters))       counters: (epoch, step, seconds) of the trainer
     ("weights", state_dict)              at most every ``WEIGHTS_INTERVAL`` s, for views
@@ -32,9 +33,11 @@ busy unpickling, cannot freeze the window; the order of messages is kept.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import queue
 import threading
+import traceback
 import weakref
 
 from bpstudio.errors import BpError
@@ -153,8 +156,9 @@ class TrainingProcess:
         proc.join(timeout)
         return proc.exitcode
 
-    def close(self) -> None:
-        """Ask the child to quit, wait briefly, then make sure it is gone."""
+    def close(self, timeout: float = JOIN_TIMEOUT) -> None:
+        """Ask the child to quit, wait up to ``timeout`` seconds, then make sure it is
+        gone."""
         proc, conn, outbox, sender = self._proc, self._conn, self._outbox, self._sender
         self._proc = self._conn = self._outbox = self._sender = None
         if self._finalizer is not None:
@@ -162,9 +166,9 @@ class TrainingProcess:
             self._finalizer = None
         if outbox is not None:
             _let_go(outbox)
-            sender.join(JOIN_TIMEOUT)
+            sender.join(timeout)
         if proc is not None:
-            proc.join(JOIN_TIMEOUT)
+            proc.join(timeout)
             if proc.is_alive():
                 proc.kill()
                 proc.join(JOIN_TIMEOUT)
@@ -191,6 +195,11 @@ def _send_loop(conn, outbox: queue.SimpleQueue, blocks: list) -> None:
             else:
                 conn.send(msg)
         except (BrokenPipeError, EOFError, OSError):
+            broken = True
+        except Exception:  # cannot go (unpicklable, no memory to copy): without it the
+            traceback.print_exc()  # child would wait, and the run's reader, forever
+            with contextlib.suppress(OSError):
+                conn.send(("quit", 1))  # the child ends; the app hears EOF
             broken = True
     release(blocks, unlink=True)
     blocks.clear()

@@ -1,11 +1,13 @@
 """A hostile pass over training in the app: a training process killed before it said
 anything is still a death (a message; the next Start trains in a new process), not a
-process that could not start."""
+process that could not start; closing the window does not wait long on a training
+process that does not answer (a batch that takes long, a child that hangs)."""
 
 from __future__ import annotations
 
 import os
 import signal
+import time
 
 import pytest
 
@@ -54,3 +56,15 @@ def test_a_process_killed_before_its_first_message_is_a_message(qtbot, panel, sh
     with qtbot.waitSignal(panel.run_finished, timeout=30000):
         panel.actions["start"].trigger()
     assert seen[0] is True and runner._process.pid != pid and len(panel.run.epochs) == 1
+
+
+def test_closing_does_not_wait_long_on_a_process_that_does_not_answer(qtbot, panel):
+    runner = panel.runner
+    panel.actions["start"].trigger()
+    qtbot.waitUntil(lambda: len(panel.run.steps) > 3, timeout=10000)
+    pid = runner._process.pid
+    os.kill(pid, signal.SIGSTOP)  # as a batch that takes minutes would
+    started = time.monotonic()
+    assert panel.shutdown()  # the window's close hook
+    assert time.monotonic() - started < 4.0  # it waited 15 s, the window frozen
+    assert not runner.active and not runner._process.alive

@@ -44,6 +44,12 @@ USE_PROCESS = os.environ.get("BPSTUDIO_TRAIN_PROCESS", "1") != "0"
 SWITCH_INTERVAL = 0.001
 _default_switch = sys.getswitchinterval()
 
+# Closing the window waits this long for a run in the training process to end its batch,
+# and the process this long to quit, before ending it: a batch that takes minutes (or a
+# child that hangs) froze the window for 15 s. The weights are dropped with the window.
+PROCESS_STOP_MS = 1500
+PROCESS_QUIT_S = 1.0
+
 # Workers stay referenced until their thread has ended, even if their runner is dropped
 # first: Qt aborts the process when a running QThread is destroyed.
 _LIVE: set = set()
@@ -260,16 +266,19 @@ class TrainingRunner(QObject):
 
     def shutdown(self, timeout_ms: int = 10000, keep_process: bool = False) -> bool:
         """Stop and wait for the run (closing the window); True when it ended. The
-        training process ends too, unless ``keep_process`` (another project opens)."""
+        training process ends too, unless ``keep_process`` (another project opens).
+        A run in the process gets ``PROCESS_STOP_MS`` to end its batch, then the process
+        is ended (a thread cannot be: it gets ``timeout_ms``)."""
         worker = self._worker
         ended = True
         if worker is not None:
+            wait = min(timeout_ms, PROCESS_STOP_MS) if self.in_process else timeout_ms
             self.stop()
-            ended = worker.wait(timeout_ms)
+            ended = worker.wait(wait)
             if ended:
                 self._worker_ended()
         if self._process is not None and not (keep_process and ended):
-            self._process.close()
+            self._process.close(PROCESS_QUIT_S if ended else 0.0)
             if not ended:  # the child is gone now, so is the reader's pipe
                 ended = worker.wait(timeout_ms)
                 if ended:
