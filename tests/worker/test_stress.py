@@ -508,3 +508,22 @@ def test_data_goes_pickled_when_shared_memory_cannot_be_made(monkeypatch):
     data = _big(0)
     sent, blocks = shared.share_data(data)
     assert sent.x_train is data.x_train and sent.y_train is data.y_train and blocks == []
+
+
+def test_a_message_that_cannot_be_sent_ends_the_child_instead_of_a_silent_hang():
+    """A message that cannot go (unpicklable, no memory to copy the data) killed the
+    sender thread: it and every later message stayed unsent and the run's reader waited
+    forever. The child is told to end (exit code 1), so the app hears of it."""
+    import multiprocessing
+    import queue
+
+    from bpstudio.worker.process import _send_loop
+
+    ours, theirs = multiprocessing.get_context("spawn").Pipe(duplex=True)
+    outbox: queue.SimpleQueue = queue.SimpleQueue()
+    for msg in (("control", {"x": lambda: 0}), ("control", {"stop": True}), None):
+        outbox.put(msg)
+    _send_loop(ours, outbox, [])
+    assert theirs.recv() == ("quit", 1) and not theirs.poll(0.1)
+    ours.close()
+    theirs.close()
