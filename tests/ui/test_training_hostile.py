@@ -1,7 +1,9 @@
 """A hostile pass over training in the app: a training process killed before it said
 anything is still a death (a message; the next Start trains in a new process), not a
 process that could not start; closing the window does not wait long on a training
-process that does not answer (a batch that takes long, a child that hangs)."""
+process that does not answer (a batch that takes long, a child that hangs); a batch
+stepped through and applied while paused (weights and Adam's moments) is trained on in
+the process exactly as on a thread."""
 
 from __future__ import annotations
 
@@ -9,12 +11,16 @@ import os
 import signal
 import time
 
+import numpy as np
 import pytest
 
 from bpstudio.session import Session
 from bpstudio.ui import errors
 from bpstudio.ui.plots.dashboard import TrainingPlots
 from bpstudio.ui.training.panel import TrainingPanel
+from bpstudio.ui.viz.step_panel import StepPanel
+
+from .viz_helpers import model_of
 
 
 @pytest.fixture
@@ -68,3 +74,36 @@ def test_closing_does_not_wait_long_on_a_process_that_does_not_answer(qtbot, pan
     assert panel.shutdown()  # the window's close hook
     assert time.monotonic() - started < 4.0  # it waited 15 s, the window frozen
     assert not runner.active and not runner._process.alive
+
+
+def _step_through_while_paused(qtbot, in_process: bool) -> dict:
+    """Two batches, a batch stepped through and applied, then the run to its end."""
+    session = Session.open_example("spiral")
+    session.project.training["epochs"] = 2
+    panel = TrainingPanel(session)
+    steps = StepPanel(model_of(session))
+    qtbot.addWidget(panel)
+    qtbot.addWidget(steps)
+    runner = panel.runner
+    runner.use_process = in_process
+    runner.state_changed.connect(lambda s: steps.set_busy(s in ("running", "stopping")))
+    panel.actions["step"].trigger()
+    qtbot.waitUntil(lambda: runner.state == "paused", timeout=10000)
+    panel.actions["step"].trigger()
+    qtbot.waitUntil(lambda: runner.state == "paused" and session.trainer.step == 2, timeout=10000)
+    assert runner.in_process is in_process and steps.new_batch()
+    while not steps.step.committed:
+        steps.next()  # forward, loss, backward, "Apply update"
+    with qtbot.waitSignal(panel.run_finished, timeout=30000):
+        panel.actions["start"].trigger()  # resume
+    panel.shutdown()
+    opt = session.optimizer.state_dict()
+    return session.network.state_dict() | opt["state"] | {"steps": opt["steps"]}
+
+
+def test_an_update_applied_while_paused_is_trained_on_as_on_a_thread(qtbot):
+    there = _step_through_while_paused(qtbot, in_process=True)
+    here = _step_through_while_paused(qtbot, in_process=False)
+    assert there.keys() == here.keys()
+    for k in here:
+        np.testing.assert_equal(there[k], here[k], err_msg=k)
