@@ -24,6 +24,8 @@ from bpstudio.worker.loop import Control, RunLoop
 from bpstudio.worker.process import TrainingProcess
 from bpstudio.worker.state import build_trainer, data_of, restore, spec_of
 
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the runner tests' QApplication
+
 OPTIMIZERS = [
     {"name": "sgd", "lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 1e-3},
     {"name": "sgd", "lr": 0.05, "momentum": 0.8, "dampening": 0.1},
@@ -527,3 +529,39 @@ def test_a_message_that_cannot_be_sent_ends_the_child_instead_of_a_silent_hang()
     assert theirs.recv() == ("quit", 1) and not theirs.poll(0.1)
     ours.close()
     theirs.close()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts /proc/self/fd")
+def test_rapid_controls_from_the_gui_keep_the_app_and_the_child_in_step(qtbot):
+    """Pause, resume, step and stop in quick random order, as fast hands or a held key
+    give them: every run ends with the app's Trainer at the child's final state and the
+    runner idle; runs leave no threads or fds behind."""
+    pytest.importorskip("PySide6")
+    from bpstudio.ui.training.runner import TrainingRunner
+
+    runner = TrainingRunner()
+    runner.use_process = True
+    rng = np.random.default_rng(0)
+    fds = None
+    for round_ in range(8):
+        s = _session(epochs=100000, optimizer={"name": "sgd", "lr": 0.01})
+        trainer = s.make_trainer()
+        ends, packets = [], []
+        runner.finished.connect(ends.append)
+        runner.packet.connect(packets.append)
+        runner.start(trainer, graph=s.project.graph, steps=1 if round_ % 2 else None)
+        assert runner.in_process
+        qtbot.waitUntil(lambda: bool(packets), timeout=20000)  # noqa: B023 (this round's)
+        for action in rng.choice(["pause", "resume", "step"], 12):
+            getattr(runner, action)()
+            qtbot.wait(int(rng.integers(0, 25)))
+        runner.stop()
+        qtbot.waitUntil(lambda: bool(ends), timeout=20000)  # noqa: B023
+        runner.finished.disconnect(ends.append)
+        runner.packet.disconnect(packets.append)
+        assert runner.state == "idle" and not runner.active
+        assert trainer.step == ends[0].steps and trainer.epoch == ends[0].epochs_done
+        if round_ == 0:
+            fds = _fds()
+    assert _fds() <= fds
+    runner.shutdown()
