@@ -196,4 +196,7 @@ def _run(conn, spec, data, control, current: _Current) -> None:
 
 def _failure(exc: BaseException) -> RemoteFailure:
     detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    if isinstance(exc, MemoryError):  # no text of its own, and the person's to fix
+        message = "the training process ran out of memory: use a smaller network or data set"
+        return RemoteFailure("MemoryError", message, detail, True)
     return RemoteFailure(type(exc).__name__, str(exc), detail, isinstance(exc, BpError))

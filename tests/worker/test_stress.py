@@ -565,3 +565,22 @@ def test_rapid_controls_from_the_gui_keep_the_app_and_the_child_in_step(qtbot):
             fds = _fds()
     assert _fds() <= fds
     runner.shutdown()
+
+
+def test_a_memory_error_while_building_is_a_line_for_the_person(monkeypatch):
+    """MemoryError has no text: the app showed "MemoryError in the training process: "."""
+    from bpstudio.worker import state
+    from bpstudio.worker.child import _Current, _run
+    from bpstudio.worker.process import as_exception
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    s = _session()
+    trainer = s.make_trainer()
+    spec = spec_of(trainer, s.project.graph)
+    monkeypatch.setattr(state, "build_trainer", no_memory)
+    conn = _Recorder()
+    _run(conn, spec, data_of(trainer), Control(), _Current())
+    [(kind, failure)] = conn.sent
+    assert kind == "failed" and "out of memory" in str(as_exception(failure))
