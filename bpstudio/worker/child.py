@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from bpstudio.errors import BpError
 from bpstudio.worker.shared import attach_data, release
+from bpstudio.worker.stream import receive_arrays
 
 WEIGHTS_INTERVAL = 1.0  # seconds between weight copies for the views while training
 # ...or longer for a large network: at most this many bytes of weights a second cross
@@ -87,6 +88,8 @@ def _read(conn, inbox: queue.Queue, current: _Current) -> None:
     while True:
         try:
             msg = conn.recv()
+            if msg[0] == "data":  # its large arrays may follow in pieces (stream.py)
+                msg = ("data", receive_arrays(conn, msg[1]))
         except (EOFError, OSError):  # the app closed its end: stop any run, then quit
             msg = ("quit",)
         except Exception:  # e.g. MemoryError unpickling large data: a deaf child would
@@ -135,12 +138,15 @@ def _run(conn, spec, data, control, current: _Current) -> None:
         if isinstance(data, Exception):  # the data could not be mapped
             raise data
         trainer = build_trainer(spec, data)
+        with current.lock:
+            current.trainer = trainer
+            stop = control.stop
+            early, current.pending = current.pending, None
+        if early is not None:  # an edit sent with a resume that came during the build
+            restore(trainer, early, counters=False)
     except Exception as exc:
         send(("failed", _failure(exc)))
         return
-    with current.lock:
-        current.trainer = trainer
-        stop = control.stop
     if stop:
         trainer.request_stop()
     last_weights = [time.perf_counter()]

@@ -217,6 +217,25 @@ def test_a_load_sent_while_running_is_not_applied_at_a_later_resume(proc):
     assert np.array_equal(state.weights["out.bias"], bias)
 
 
+def test_an_edit_sent_with_an_early_resume_reaches_the_first_batch(proc):
+    """``start(paused=True)``, an edit, then Resume before the child had paused (it was
+    still building): the edit is trained on, not dropped nor applied later."""
+    s = _session(epochs=100000, optimizer={"name": "sgd", "lr": 0.0})
+    trainer = s.make_trainer()
+    spec = spec_of(trainer, s.project.graph)
+    edited = pickle.loads(pickle.dumps(spec.state))
+    edited.weights["out.bias"][...] = 7.0
+    proc.start_run(spec, data_of(trainer), True, None)
+    proc.send(("load", edited))
+    proc.send(("control", {"paused": False}))
+    _until(proc, "packet")
+    proc.send(("control", {"paused": True}))
+    _, state = _until(proc, "sync")
+    proc.send(("control", {"stop": True}))
+    _until(proc, "done")
+    assert np.all(state.weights["out.bias"] == 7.0)
+
+
 def _fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
