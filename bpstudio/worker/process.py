@@ -43,6 +43,7 @@ import weakref
 from bpstudio.errors import BpError
 from bpstudio.worker.child import RemoteFailure, child_main
 from bpstudio.worker.shared import release, share_data
+from bpstudio.worker.stream import send_arrays, split_streamed
 
 JOIN_TIMEOUT = 5.0  # seconds to wait for the child to end before killing it
 
@@ -187,8 +188,10 @@ def _send_loop(conn, outbox: queue.SimpleQueue, blocks: list) -> None:
         try:
             if msg[0] == "data":
                 shared, new = share_data(msg[1])
+                shared, streamed = split_streamed(shared)  # no room in shared memory
                 try:
                     conn.send(("data", shared))
+                    send_arrays(conn, streamed)
                 finally:  # kept even if the child is gone: they go with the others
                     release(blocks, unlink=True)  # the child maps the new ones now
                     blocks[:] = new
