@@ -12,7 +12,9 @@ one duplex pipe, pickled (a private channel between two processes of one app, ne
 file):
 
 parent -> child
-    ("data", TrainData)                  the arrays to train on (sent once per dataset)
+    ("data", TrainData)                  the arrays to train on (sent once per dataset;
+                                         large ones in shared memory, or in pieces
+                                         right after it: stream.py)
     ("run", RunSpec, paused, steps)      start a run (``RunLoop`` with a fresh Control)
     ("control", flags)                   ``Control.update(**flags)`` of the current run
     ("load", TrainState)                 while paused: state edited in the app (a
