@@ -603,3 +603,54 @@ def test_a_memory_error_while_building_is_a_line_for_the_person(monkeypatch):
     _run(conn, spec, data_of(trainer), Control(), _Current())
     [(kind, failure)] = conn.sent
     assert kind == "failed" and "out of memory" in str(as_exception(failure))
+
+
+def _stepped_then_resumed(qtbot, use_process: bool) -> dict:
+    """Step from idle, Resume, Pause, Step, Resume to the end: the final weights."""
+    from bpstudio.ui.training.runner import TrainingRunner
+
+    s = _session(epochs=3, dropout=True, **ADAM_COSINE_BN)
+    g = s.project.graph
+    g.add_node(Node("bn", "BatchNorm"))
+    g.edges[g.edges.index(("fc2", "act2"))] = ("fc2", "bn")
+    g.edges.append(("bn", "act2"))
+    trainer = s.make_trainer()
+    runner = TrainingRunner()
+    runner.use_process = use_process
+    states, ends = [], []
+    runner.state_changed.connect(states.append)
+    runner.finished.connect(ends.append)
+
+    def paused():
+        qtbot.waitUntil(lambda: states[-1] == "paused", timeout=20000)
+
+    runner.start(trainer, steps=1, graph=g)
+    assert runner.in_process == use_process
+    paused()
+    assert trainer.step == 1
+    runner.resume()
+    qtbot.waitUntil(lambda: trainer.step >= 20, timeout=20000)
+    runner.pause()
+    paused()
+    runner.step()
+    paused()
+    runner.resume()
+    qtbot.waitUntil(lambda: bool(ends), timeout=20000)
+    assert ends[0].reason == "finished" and trainer.step == ends[0].steps == 45
+    runner.shutdown()
+    return trainer.net.state_dict()
+
+
+ADAM_COSINE_BN = {
+    "optimizer": {"name": "adam", "lr": 0.01, "amsgrad": True},
+    "schedule": {"name": "cosine", "T_max": 3},
+}
+
+
+def test_a_stepped_run_in_the_process_equals_the_same_run_on_a_thread(qtbot):
+    """Pause, step and resume change nothing in the numbers, there as here (Dropout,
+    BatchNorm, Adam with amsgrad, a cosine schedule)."""
+    pytest.importorskip("PySide6")
+    there = _stepped_then_resumed(qtbot, True)
+    here = _stepped_then_resumed(qtbot, False)
+    assert _same(there, here)
