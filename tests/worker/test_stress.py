@@ -236,6 +236,21 @@ def test_an_edit_sent_with_an_early_resume_reaches_the_first_batch(proc):
     assert np.all(state.weights["out.bias"] == 7.0)
 
 
+def test_an_exception_mid_run_arrives_after_the_state_and_the_child_trains_on(proc):
+    s = _session(epochs=2)
+    trainer = s.make_trainer()
+    data = data_of(trainer)
+    y = data.y_train.copy()
+    y[-1] = 99  # a class the network has no output for: its batch fails, mid-epoch
+    bad = TrainData(data.x_train, y, data.x_val, data.y_val, data.task)
+    proc.start_run(spec_of(trainer, s.project.graph), bad, False, None)
+    kinds, failure = _until(proc, "failed")
+    assert kinds[-2] == "sync" and "packet" in kinds and failure.detail
+    proc.start_run(spec_of(trainer, s.project.graph), data, False, None)
+    _, done = _until(proc, "done")
+    assert done.reason == "finished" and done.steps == 30
+
+
 def _fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
