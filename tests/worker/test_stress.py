@@ -531,10 +531,10 @@ def test_out_of_memory_mid_run_is_reported_even_when_its_state_cannot_be_copied(
     assert kind == "failed" and failure.user_error and "out of memory" in failure.message
 
 
-def test_data_goes_pickled_when_shared_memory_cannot_be_made(monkeypatch):
-    """A full or limited shared memory (no room, too many blocks, macOS's small
-    limits) must not stop the data: the sender thread died with it and every later
-    message, the run included, stayed unsent (Start waited forever)."""
+def test_data_goes_through_the_pipe_when_shared_memory_cannot_be_made(monkeypatch):
+    """A full or limited shared memory (no room, too many blocks) must not stop the
+    data: the sender took the OSError for a dead child and dropped every later
+    message, the run included (Start waited forever)."""
     from bpstudio.worker import shared
 
     def refuse(*args, create=False, **kwargs):
