@@ -194,9 +194,11 @@ class Session:
         return net
 
     def _graph_key(self) -> str:
-        return json.dumps(self.project.graph.to_dict()["nodes"], sort_keys=True) + json.dumps(
-            self.project.graph.to_dict()["edges"]
-        )
+        """What the network is built from: nodes and edges, not where the nodes sit on
+        the canvas (moving one made the trained network stale: F5 began anew)."""
+        d = self.project.graph.to_dict()
+        nodes = [{k: v for k, v in n.items() if k != "pos"} for n in d["nodes"]]
+        return json.dumps(nodes, sort_keys=True) + json.dumps(d["edges"])
 
     @property
     def network_stale(self) -> bool:

@@ -107,3 +107,24 @@ def test_an_update_applied_while_paused_is_trained_on_as_on_a_thread(qtbot):
     assert there.keys() == here.keys()
     for k in here:
         np.testing.assert_equal(there[k], here[k], err_msg=k)
+
+
+def test_a_node_moved_on_the_canvas_keeps_the_trained_network(qtbot, panel):
+    # dragging a node (or Auto-Layout) after a run: the next F5 started from new weights
+    session = panel.session
+    session.project.training["epochs"] = 1
+    with qtbot.waitSignal(panel.run_finished, timeout=30000):
+        panel.actions["start"].trigger()
+    trained = session.network
+    session.project.graph.nodes["fc1"].pos = (200.0, 310.0)
+    assert not session.network_stale
+    with qtbot.waitSignal(panel.run_finished, timeout=30000):
+        panel.actions["start"].trigger()
+    here = Session.open_example("spiral")
+    here.project.training["epochs"] = 1
+    for _ in range(2):
+        for _ in here.make_trainer().run():
+            pass
+    assert session.network is trained
+    for k, v in here.network.state_dict().items():
+        np.testing.assert_array_equal(session.network.state_dict()[k], v, err_msg=k)
