@@ -3,7 +3,8 @@ anything is still a death (a message; the next Start trains in a new process), n
 process that could not start; closing the window does not wait long on a training
 process that does not answer (a batch that takes long, a child that hangs); a batch
 stepped through and applied while paused (weights and Adam's moments) is trained on in
-the process exactly as on a thread."""
+the process exactly as on a thread; moving a node keeps the trained network; F5
+while the data loads waits for it instead of loading it again on the GUI thread."""
 
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ from bpstudio.ui.plots.dashboard import TrainingPlots
 from bpstudio.ui.training.panel import TrainingPanel
 from bpstudio.ui.viz.step_panel import StepPanel
 
+from .helpers import DATASETS
 from .viz_helpers import model_of
+
+DIGITS = DATASETS / "digits"
 
 
 @pytest.fixture
@@ -128,3 +132,37 @@ def test_a_node_moved_on_the_canvas_keeps_the_trained_network(qtbot, panel):
     assert session.network is trained
     for k, v in here.network.state_dict().items():
         np.testing.assert_array_equal(session.network.state_dict()[k], v, err_msg=k)
+
+
+def test_start_while_the_data_loads_waits_for_it(qtbot, tmp_path, monkeypatch):
+    from .helpers import Answers, shown_window
+
+    answers = Answers(monkeypatch)
+    session = Session.open_example("digits")
+    session.project.training["epochs"] = 1
+    window = shown_window(qtbot, session, tmp_path / "recovery", (1300, 850))
+    panel = window.training_panel
+    window.dataset_panel.open_path(str(DIGITS))  # the person loads data, then F5 at once
+    assert window.model.loading
+    started = time.monotonic()
+    panel.actions["start"].trigger()
+    assert time.monotonic() - started < 0.25  # it loaded the digits again here: 0.7 s
+    assert not panel.runner.active
+    with qtbot.waitSignal(panel.run_finished, timeout=30000):
+        pass
+    assert panel.run.epochs and panel.run.epochs[-1].epoch == 0 and not answers.errors
+    assert panel.session.network is not None and not window.model.loading
+
+
+def test_stop_cancels_a_start_waiting_for_the_data(qtbot, tmp_path, monkeypatch):
+    from .helpers import Answers, shown_window, wait_loaded
+
+    Answers(monkeypatch)
+    window = shown_window(qtbot, Session.open_example("iris"), tmp_path / "recovery")
+    panel = window.training_panel
+    window.dataset_panel.open_path(str(DIGITS))
+    panel.actions["start"].trigger()
+    panel.actions["stop"].trigger()
+    wait_loaded(qtbot, window)
+    qtbot.wait(100)
+    assert not panel.runner.active and panel.run is None

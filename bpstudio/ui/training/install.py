@@ -30,6 +30,8 @@ def install_training(window) -> TrainingPanel:
     model.projectReplaced.connect(lambda: panel.set_session(model.session))
     # a run's curves describe weights that other data (or none) just dropped
     model.datasetChanged.connect(lambda: panel.clear_live())
+    panel.data_loading = lambda: model.loading  # F5 while loading waits for the data
+    model.loadFinished.connect(panel.data_loaded)
     window.scene.nodeSelected.connect(plots.highlight_node)
     panel.diverged_at.connect(lambda node: _select(window, node))
     window.close_hooks.append(panel.shutdown)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -51,6 +51,8 @@ class TrainingPanel(QWidget):
         self._stepping = False  # F6 drives the run one batch at a time
         self._graph_ack = False  # "keep training the old network" was chosen this run
         self._trained_graph = ""  # the structure the running network was built from
+        self.data_loading = lambda: False  # the window tells whether its data loads
+        self._after_load = None  # (steps,) of a Start pressed while the data loaded
         self._make_actions()
         self._build()
         self._connect()
@@ -115,6 +117,7 @@ class TrainingPanel(QWidget):
     def set_session(self, session) -> None:
         """Another project is shown: stop its predecessor's run, show the new settings."""
         self._restart_pending = False
+        self._after_load = None
         self.runner.shutdown(keep_process=True)  # the next project trains there too
         self.session = session
         self.run = None
@@ -154,6 +157,10 @@ class TrainingPanel(QWidget):
             self.start(steps=1)
 
     def stop(self) -> None:
+        if self._after_load is not None:  # a Start still waiting for the data
+            self._after_load = None
+            self.progress.reset("not started")
+            self._update_controls(self.runner.state)
         self.runner.stop()
 
     def reset_weights(self) -> None:
@@ -169,7 +176,16 @@ class TrainingPanel(QWidget):
         return self.runner.shutdown()
 
     def start(self, steps: int | None = None) -> None:
-        """A new run on the current network (built first if missing or stale)."""
+        """A new run on the current network (built first if missing or stale); while the
+        data loads, once it is in (``data_loaded``)."""
+        if self.data_loading():
+            # loading it here as well, on the GUI thread, froze the window (0.7 s for
+            # the digits, seconds for a large set) and trained on what was there before
+            self._after_load = (steps,)
+            self.progress.reset("the data is loading: training starts once it is in")
+            self.actions["stop"].setEnabled(True)  # Stop cancels it
+            return
+        self._after_load = None
         trainer = self._make_trainer()
         self._stepping = steps is not None
         self.run = self.session.new_run()
@@ -188,6 +204,22 @@ class TrainingPanel(QWidget):
         if self.plots is not None:  # painting slows a run only on a thread of the app
             share = PAINT_SHARE_PROCESS if self.runner.in_process else PAINT_SHARE
             self.plots.paint_share = share
+
+    def data_loaded(self) -> None:
+        """The window's data load ended: a Start pressed meanwhile goes ahead (a turn of
+        the event loop later: a load restarted at its end is loading again by then)."""
+        if self._after_load is not None:
+            QTimer.singleShot(0, errors.guarded(self._start_after_load))
+
+    def _start_after_load(self) -> None:
+        pending, self._after_load = self._after_load, None
+        self._update_controls(self.runner.state)
+        if pending is None or self.runner.active:
+            return
+        if self.session.dataset is None and not self.data_loading():
+            self.progress.reset("not started: the data did not load")
+            return
+        self.start(*pending)
 
     def _make_trainer(self):
         s = self.session
