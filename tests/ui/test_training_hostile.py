@@ -4,7 +4,8 @@ process that could not start; closing the window does not wait long on a trainin
 process that does not answer (a batch that takes long, a child that hangs); a batch
 stepped through and applied while paused (weights and Adam's moments) is trained on in
 the process exactly as on a thread; moving a node keeps the trained network; F5
-while the data loads waits for it instead of loading it again on the GUI thread."""
+while the data loads waits for it instead of loading it again on the GUI thread; data
+of the same shape loaded during a run does not lose that run's weights."""
 
 from __future__ import annotations
 
@@ -166,3 +167,24 @@ def test_stop_cancels_a_start_waiting_for_the_data(qtbot, tmp_path, monkeypatch)
     wait_loaded(qtbot, window)
     qtbot.wait(100)
     assert not panel.runner.active and panel.run is None
+
+
+def test_data_of_the_same_shape_loaded_during_a_run_keeps_its_weights(qtbot, tmp_path, monkeypatch):
+    from .helpers import Answers, shown_window, wait_loaded
+
+    answers = Answers(monkeypatch)
+    window = shown_window(qtbot, Session.open_example("spiral"), tmp_path / "recovery")
+    panel, model = window.training_panel, window.model
+    model.session.project.training["epochs"] = 100000
+    panel.actions["start"].trigger()
+    qtbot.waitUntil(lambda: model.session.trainer.step > 50, timeout=20000)
+    trainer = panel.runner._trainer
+    model.set_section("data", {**model.project.data, "noise": 0.05}, "noise")  # same shape
+    wait_loaded(qtbot, window)
+    with qtbot.waitSignal(panel.run_finished, timeout=10000):
+        panel.actions["stop"].trigger()
+    trained = trainer.net.state_dict()
+    for k, v in model.session.network.state_dict().items():  # it was a new network
+        np.testing.assert_array_equal(v, trained[k], err_msg=k)
+    assert model.session.optimizer.state_dict()["steps"] == trainer.opt.state_dict()["steps"]
+    assert not answers.errors

@@ -9,6 +9,7 @@ restart with the new network instead of editing a model the worker is training.
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from bpstudio.engine.backend import device_name
+from bpstudio.errors import BpError
 from bpstudio.ui import dialogs, errors
 from bpstudio.ui.gc_thread import collect_before_a_run
 from bpstudio.ui.plots.dashboard import PAINT_SHARE, PAINT_SHARE_PROCESS
@@ -30,6 +32,7 @@ from bpstudio.ui.training.history import RunList
 from bpstudio.ui.training.progress import ProgressView
 from bpstudio.ui.training.runner import TrainingRunner
 from bpstudio.ui.training.settings import HyperparamForm
+from bpstudio.worker.state import capture, restore
 
 STATS_INTERVAL = 0.25  # seconds between histogram snapshots while training
 BANNER_STYLE = "background: #fef2f2; color: #991b1b; border: 1px solid #dc2626; padding: 4px;"
@@ -53,6 +56,7 @@ class TrainingPanel(QWidget):
         self._trained_graph = ""  # the structure the running network was built from
         self.data_loading = lambda: False  # the window tells whether its data loads
         self._after_load = None  # (steps,) of a Start pressed while the data loaded
+        self._trainer = None  # the running Trainer, until its run has ended
         self._make_actions()
         self._build()
         self._connect()
@@ -111,6 +115,8 @@ class TrainingPanel(QWidget):
         r.finished.connect(errors.guarded(self._on_finished))
         r.failed.connect(self._on_failed)
         r.state_changed.connect(self._update_controls)
+        # before the views' own slots (connected later): they draw what it leaves
+        r.state_changed.connect(self._keep_trained)
         if self.plots is not None:
             self.runs.overlays_changed.connect(self.plots.show_runs)
 
@@ -200,6 +206,7 @@ class TrainingPanel(QWidget):
         self.progress.begin(trainer.config.epochs, trainer.n_batches, per_batch, trainer.step)
         self.runs.set_runs(self.session.runs, live=self.run)
         collect_before_a_run()
+        self._trainer = trainer
         self.runner.start(trainer, steps=steps, graph=self.session.project.graph)
         if self.plots is not None:  # painting slows a run only on a thread of the app
             share = PAINT_SHARE_PROCESS if self.runner.in_process else PAINT_SHARE
@@ -261,6 +268,22 @@ class TrainingPanel(QWidget):
         if packet.epochs:
             run.add_epochs(packet.epochs)
             self.runs.update_live(run)
+
+    def _keep_trained(self, state: str) -> None:
+        """A run ended. Other data of the same shape loaded while it trained made the
+        session drop its network (the graph is unchanged: no restart was offered), and
+        the run's weights were lost: they go into the session's network instead."""
+        if state != "idle" or self._trainer is None:
+            return
+        trainer, self._trainer = self._trainer, None
+        s = self.session
+        if s.network is trainer.net or self._restart_pending or s.dataset is None:
+            return
+        if self._structure() != self._trained_graph:
+            return  # the graph changed: its new network is meant
+        # the new data may not fit it (other classes): a new network it is then
+        with contextlib.suppress(BpError):
+            _carry_over(s, trainer)
 
     def _on_diverged(self, ev) -> None:
         where = f"in node '{ev.node_id}' " if ev.node_id else ""
@@ -343,3 +366,18 @@ class TrainingPanel(QWidget):
         a["reset"].setEnabled(state == "idle")
         if state == "paused":
             self.progress.paused()
+
+
+def _carry_over(session, trainer) -> None:
+    """The session's network (built for its current data) takes ``trainer``'s weights,
+    and its optimiser the trainer's state unless its settings changed since."""
+    old = capture(trainer, counters=False)
+    net = trainer.net
+    if tuple(net.shapes[net.input_id]) != tuple(session.input_shape()):
+        raise BpError("the data's input shape changed")
+    kept = session.make_trainer(session.train_config())
+    new_opt = kept.opt.state_dict()
+    if all(old.optimizer[k] == new_opt[k] for k in ("name", "hyperparams")):
+        restore(kept, old, counters=False)
+    else:
+        kept.net.load_state_dict(old.weights, strict=True)
