@@ -624,7 +624,9 @@ def _stepped_then_resumed(qtbot, use_process: bool) -> dict:
     """Step from idle, Resume, Pause, Step, Resume to the end: the final weights."""
     from bpstudio.ui.training.runner import TrainingRunner
 
-    s = _session(epochs=3, dropout=True, **ADAM_COSINE_BN)
+    # long enough that Pause, sent once step 20 is seen, lands before the end (at 3
+    # epochs, 45 batches, the run often ended first and Pause waited for nothing)
+    s = _session(epochs=200, dropout=True, **ADAM_COSINE_BN)
     g = s.project.graph
     g.add_node(Node("bn", "BatchNorm"))
     g.edges[g.edges.index(("fc2", "act2"))] = ("fc2", "bn")
@@ -651,14 +653,14 @@ def _stepped_then_resumed(qtbot, use_process: bool) -> dict:
     paused()
     runner.resume()
     qtbot.waitUntil(lambda: bool(ends), timeout=20000)
-    assert ends[0].reason == "finished" and trainer.step == ends[0].steps == 45
+    assert ends[0].reason == "finished" and trainer.step == ends[0].steps == 200 * 15
     runner.shutdown()
     return trainer.net.state_dict()
 
 
 ADAM_COSINE_BN = {
     "optimizer": {"name": "adam", "lr": 0.01, "amsgrad": True},
-    "schedule": {"name": "cosine", "T_max": 3},
+    "schedule": {"name": "cosine", "T_max": 50},
 }
 
 
