@@ -190,12 +190,13 @@ class Session:
         self.network = net
         self.optimizer = None
         self.trainer = None
-        self._network_key = self._graph_key()
+        self._network_key = self.graph_structure()
         return net
 
-    def _graph_key(self) -> str:
-        """What the network is built from: nodes and edges, not where the nodes sit on
-        the canvas (moving one made the trained network stale: F5 began anew)."""
+    def graph_structure(self) -> str:
+        """What the network is built from, as a comparable string: nodes and edges, not
+        where the nodes sit on the canvas (moving one made the trained network stale:
+        F5 began anew)."""
         d = self.project.graph.to_dict()
         nodes = [{k: v for k, v in n.items() if k != "pos"} for n in d["nodes"]]
         return json.dumps(nodes, sort_keys=True) + json.dumps(d["edges"])
@@ -203,7 +204,7 @@ class Session:
     @property
     def network_stale(self) -> bool:
         """True when the graph changed since the network was built."""
-        return self.network is None or self._network_key != self._graph_key()
+        return self.network is None or self._network_key != self.graph_structure()
 
     def _check_output(self, net) -> None:
         """The tensor feeding the loss must fit the targets (classes or target columns)."""

@@ -44,7 +44,7 @@ import weakref
 
 from bpstudio.errors import BpError
 from bpstudio.worker.child import RemoteFailure, child_main
-from bpstudio.worker.shared import release, share_data
+from bpstudio.worker.shared import arrays_of, release, share_data
 from bpstudio.worker.stream import send_arrays, split_streamed
 
 JOIN_TIMEOUT = 5.0  # seconds to wait for the child to end before killing it
@@ -125,7 +125,7 @@ class TrainingProcess:
     def start_run(self, spec, data, paused: bool, steps: int | None) -> None:
         """Queue ``data`` unless the child has these very arrays, then the run."""
         self.ensure_started()
-        arrays = (data.x_train, data.y_train, data.x_val, data.y_val)
+        arrays = arrays_of(data)
         if not self._holds(arrays):
             self._outbox.put(("data", data))
             self._data_sent = tuple(_ref(a) for a in arrays)

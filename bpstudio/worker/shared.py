@@ -33,25 +33,34 @@ class SharedArray:
     dtype: str
 
 
+def arrays_of(data: TrainData) -> tuple:
+    """The four arrays of ``data`` (x/y train, x/y validation; None where absent)."""
+    return (data.x_train, data.y_train, data.x_val, data.y_val)
+
+
+def map_arrays(data: TrainData, fn) -> TrainData:
+    """``data`` with each of its four arrays replaced by ``fn(array)``."""
+    return TrainData(*(fn(a) for a in arrays_of(data)), data.task)
+
+
 def share_data(data: TrainData) -> tuple[TrainData, list[SharedMemory]]:
     """``data`` with its large arrays moved to shared memory (as SharedArrays), and the
     blocks, which the caller releases with ``release`` once they are no longer needed."""
     blocks: list[SharedMemory] = []
-    arrays = []
-    for a in (data.x_train, data.y_train, data.x_val, data.y_val):
+
+    def share(a):
         if a is None or not SHARE_MIN_BYTES <= np.asarray(a).nbytes <= _room():
-            arrays.append(a)  # small, or more than shared memory holds: pickled
-            continue
+            return a  # small, or more than shared memory holds: pickled
         a = np.asarray(a)
         try:
             block = SharedMemory(create=True, size=a.nbytes)
         except OSError:  # no room or too many blocks (macOS's limits are small): pickled
-            arrays.append(a)
-            continue
+            return a
         blocks.append(block)
         np.ndarray(a.shape, a.dtype, buffer=block.buf)[...] = a
-        arrays.append(SharedArray(block.name, tuple(a.shape), a.dtype.str))
-    return TrainData(*arrays, data.task), blocks
+        return SharedArray(block.name, tuple(a.shape), a.dtype.str)
+
+    return map_arrays(data, share), blocks
 
 
 def _room() -> float:
@@ -70,14 +79,15 @@ def attach_data(data: TrainData) -> tuple[TrainData, list[SharedMemory]]:
     """In the training process: ``data`` with its SharedArrays mapped as numpy arrays
     (no copy), and the mappings to ``release`` when the data is replaced."""
     blocks: list[SharedMemory] = []
-    arrays = []
-    for a in (data.x_train, data.y_train, data.x_val, data.y_val):
-        if isinstance(a, SharedArray):
-            block = SharedMemory(name=a.name)
-            blocks.append(block)
-            a = np.ndarray(a.shape, np.dtype(a.dtype), buffer=block.buf)
-        arrays.append(a)
-    return TrainData(*arrays, data.task), blocks
+
+    def attach(a):
+        if not isinstance(a, SharedArray):
+            return a
+        block = SharedMemory(name=a.name)
+        blocks.append(block)
+        return np.ndarray(a.shape, np.dtype(a.dtype), buffer=block.buf)
+
+    return map_arrays(data, attach), blocks
 
 
 def release(blocks: list[SharedMemory], unlink: bool) -> None:

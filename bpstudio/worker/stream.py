@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bpstudio.engine.trainer import TrainData
-from bpstudio.worker.shared import SHARE_MIN_BYTES
+from bpstudio.worker.shared import SHARE_MIN_BYTES, map_arrays
 
 CHUNK_BYTES = 4 << 20  # one piece: a few ms of pipe, never a long hold of the GIL
 
@@ -31,14 +31,16 @@ class StreamedArray:
 def split_streamed(data: TrainData) -> tuple[TrainData, list[np.ndarray]]:
     """``data`` with its large plain arrays (not in shared memory) replaced by
     StreamedArrays, and those arrays in order, for ``send_arrays``."""
-    arrays, out = [], []
-    for a in (data.x_train, data.y_train, data.x_val, data.y_val):
-        if isinstance(a, np.ndarray) and a.nbytes >= SHARE_MIN_BYTES:
-            a = np.ascontiguousarray(a)
-            out.append(a)
-            a = StreamedArray(tuple(a.shape), a.dtype.str)
-        arrays.append(a)
-    return TrainData(*arrays, data.task), out
+    out = []
+
+    def split(a):
+        if not (isinstance(a, np.ndarray) and a.nbytes >= SHARE_MIN_BYTES):
+            return a
+        a = np.ascontiguousarray(a)
+        out.append(a)
+        return StreamedArray(tuple(a.shape), a.dtype.str)
+
+    return map_arrays(data, split), out
 
 
 def send_arrays(conn, arrays: list[np.ndarray]) -> None:
@@ -51,12 +53,7 @@ def send_arrays(conn, arrays: list[np.ndarray]) -> None:
 
 def receive_arrays(conn, data: TrainData) -> TrainData:
     """In the training process: ``data`` with its StreamedArrays read from ``conn``."""
-    arrays = []
-    for a in (data.x_train, data.y_train, data.x_val, data.y_val):
-        if isinstance(a, StreamedArray):
-            a = _receive(conn, a)
-        arrays.append(a)
-    return TrainData(*arrays, data.task)
+    return map_arrays(data, lambda a: _receive(conn, a) if isinstance(a, StreamedArray) else a)
 
 
 def _receive(conn, spec: StreamedArray) -> np.ndarray:

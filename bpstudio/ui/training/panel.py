@@ -10,7 +10,6 @@ restart with the new network instead of editing a model the worker is training.
 from __future__ import annotations
 
 import contextlib
-import json
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -197,7 +196,7 @@ class TrainingPanel(QWidget):
         self.run = self.session.new_run()
         self.run.batches_per_epoch = trainer.n_batches  # to draw it against epochs later
         self._graph_ack = False
-        self._trained_graph = self._structure()
+        self._trained_graph = self.session.graph_structure()
         self.banner.hide()
         if self.plots is not None:
             self.plots.begin_run(trainer.config.epochs)
@@ -279,7 +278,7 @@ class TrainingPanel(QWidget):
         s = self.session
         if s.network is trainer.net or self._restart_pending or s.dataset is None:
             return
-        if self._structure() != self._trained_graph:
+        if self.session.graph_structure() != self._trained_graph:
             return  # the graph changed: its new network is meant
         # the new data may not fit it (other classes): a new network it is then
         with contextlib.suppress(BpError):
@@ -329,7 +328,7 @@ class TrainingPanel(QWidget):
         """The main window calls this after every graph edit."""
         if not self.runner.active or self._graph_ack or self._restart_pending:
             return
-        if self._structure() == self._trained_graph:
+        if self.session.graph_structure() == self._trained_graph:
             return  # a node moved on the canvas: the network is the same
         was_running = self.runner.state == "running"
         self.runner.pause()
@@ -340,12 +339,6 @@ class TrainingPanel(QWidget):
             self._graph_ack = True
             if was_running:
                 self.runner.resume()
-
-    def _structure(self) -> str:
-        """What the network is made of: nodes (without their canvas positions), edges."""
-        d = self.session.project.graph.to_dict()
-        nodes = [{k: v for k, v in n.items() if k != "pos"} for n in d["nodes"]]
-        return json.dumps([nodes, d["edges"]], sort_keys=True)
 
     def ask_restart(self) -> bool:
         """True to restart with the edited network (tests replace this)."""

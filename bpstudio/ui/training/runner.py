@@ -166,7 +166,7 @@ class TrainingRunner(QObject):
         super().__init__(parent)
         self.interval = interval
         self.use_process = USE_PROCESS
-        self._process: TrainingProcess | None = None  # started by the first process run
+        self._process = TrainingProcess()  # its process starts at warm_up or the first run
         self._worker = None  # the run's _Worker or _ProcessLink
         self._trainer = None  # the app's Trainer of the run
         self._control: Control | None = None
@@ -221,8 +221,6 @@ class TrainingRunner(QObject):
         """Start the training process now (the app calls this once its window is up), so
         the first F5 does not wait for a Python to start."""
         if self.use_process:
-            if self._process is None:
-                self._process = TrainingProcess()
             self._process.ensure_started()
 
     def _can_use_process(self, trainer, graph) -> bool:
@@ -237,8 +235,6 @@ class TrainingRunner(QObject):
         )
 
     def _start_in_process(self, trainer, graph, paused, steps) -> _ProcessLink:
-        if self._process is None:
-            self._process = TrainingProcess()
         spec = spec_of(trainer, graph)
         self._process.start_run(spec, data_of(trainer), paused, steps)
         return _ProcessLink(self._process, self._control)
@@ -277,7 +273,7 @@ class TrainingRunner(QObject):
             ended = worker.wait(wait)
             if ended:
                 self._worker_ended()
-        if self._process is not None and not (keep_process and ended):
+        if not (keep_process and ended):
             self._process.close(PROCESS_QUIT_S if ended else 0.0)
             if not ended:  # the child is gone now, so is the reader's pipe
                 ended = worker.wait(timeout_ms)
