@@ -17,12 +17,11 @@ import numpy as np
 import pytest
 
 from bpstudio.session import Session
-from bpstudio.ui import errors
-from bpstudio.ui.plots.dashboard import TrainingPlots
 from bpstudio.ui.training.panel import TrainingPanel
 from bpstudio.ui.viz.step_panel import StepPanel
 
 from .helpers import DATASETS
+from .training_helpers import record_messages, spiral_panel
 from .viz_helpers import model_of
 
 DIGITS = DATASETS / "digits"
@@ -30,23 +29,15 @@ DIGITS = DATASETS / "digits"
 
 @pytest.fixture
 def panel(qtbot):
-    session = Session.open_example("spiral")
-    session.project.training["epochs"] = 100000
-    plots = TrainingPlots()
-    p = TrainingPanel(session, plots)
-    qtbot.addWidget(p)
-    qtbot.addWidget(plots)
+    p = spiral_panel(qtbot, epochs=100000)
     yield p
     p.shutdown()
 
 
 @pytest.fixture(autouse=True)
 def shown(monkeypatch):
-    messages = []
-    monkeypatch.setattr(
-        errors, "show_error", lambda msg, detail="", parent=None: messages.append(msg)
-    )
-    return messages
+    """Messages the app would show (a modal box would block an offscreen test)."""
+    return record_messages(monkeypatch)
 
 
 def test_a_process_killed_before_its_first_message_is_a_message(qtbot, panel, shown):

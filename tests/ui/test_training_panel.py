@@ -10,22 +10,13 @@ import numpy as np
 import pytest
 
 from bpstudio.engine.backend import gpu_status
-from bpstudio.session import Session
-from bpstudio.ui import errors
-from bpstudio.ui.plots.dashboard import TrainingPlots
-from bpstudio.ui.training.panel import TrainingPanel
+
+from .training_helpers import record_messages, spiral_panel
 
 
 @pytest.fixture
 def panel(qtbot):
-    session = Session.open_example("spiral")
-    session.project.training["epochs"] = 3
-    plots = TrainingPlots()
-    p = TrainingPanel(session, plots)
-    qtbot.addWidget(p)
-    qtbot.addWidget(plots)
-    plots.show()
-    p.show()
+    p = spiral_panel(qtbot, epochs=3, show=True)
     yield p
     p.shutdown()
 
@@ -33,11 +24,7 @@ def panel(qtbot):
 @pytest.fixture(autouse=True)
 def shown(monkeypatch):
     """Messages the app would show (a modal box would block an offscreen test)."""
-    messages = []
-    monkeypatch.setattr(
-        errors, "show_error", lambda msg, detail="", parent=None: messages.append(msg)
-    )
-    return messages
+    return record_messages(monkeypatch)
 
 
 def run_to_end(qtbot, panel, timeout=30000):

@@ -14,30 +14,21 @@ import numpy as np
 import pytest
 
 from bpstudio.session import Session
-from bpstudio.ui import errors
-from bpstudio.ui.plots.dashboard import TrainingPlots
-from bpstudio.ui.training.panel import TrainingPanel
+
+from .training_helpers import record_messages, spiral_panel
 
 
 @pytest.fixture
 def panel(qtbot):
-    session = Session.open_example("spiral")
-    session.project.training["epochs"] = 3
-    plots = TrainingPlots()
-    p = TrainingPanel(session, plots)
-    qtbot.addWidget(p)
-    qtbot.addWidget(plots)
+    p = spiral_panel(qtbot, epochs=3)
     yield p
     p.shutdown()
 
 
 @pytest.fixture(autouse=True)
 def shown(monkeypatch):
-    messages = []
-    monkeypatch.setattr(
-        errors, "show_error", lambda msg, detail="", parent=None: messages.append(msg)
-    )
-    return messages
+    """Messages the app would show (a modal box would block an offscreen test)."""
+    return record_messages(monkeypatch)
 
 
 def _weights(session) -> dict:

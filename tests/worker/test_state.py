@@ -5,31 +5,17 @@ from __future__ import annotations
 
 import pickle
 
-import numpy as np
-
 from bpstudio.graph.document import Node
-from bpstudio.session import Session
 from bpstudio.worker.state import build_trainer, capture, data_of, restore, spec_of
+
+from .helpers import same as _same
+from .helpers import session as _session
+from .helpers import train as _train
 
 ADAM_COSINE = {
     "optimizer": {"name": "adam", "lr": 0.01, "weight_decay": 0.001, "amsgrad": True},
     "schedule": {"name": "cosine", "T_max": 5},
 }
-
-
-def _session(example="spiral", epochs=2, **training) -> Session:
-    s = Session.open_example(example)
-    s.project.training.update(epochs=epochs, **training)
-    return s
-
-
-def _train(trainer) -> None:
-    for _ in trainer.run():
-        pass
-
-
-def _same(a: dict, b: dict) -> bool:
-    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
 
 
 def test_a_rebuilt_trainer_trains_exactly_like_the_original():

@@ -19,10 +19,13 @@ import pytest
 
 from bpstudio.engine.trainer import DoneEvent, StatsEvent, StepEvent, TrainData
 from bpstudio.graph.document import Node
-from bpstudio.session import Session
 from bpstudio.worker.loop import Control, RunLoop
 from bpstudio.worker.process import TrainingProcess
 from bpstudio.worker.state import build_trainer, data_of, restore, spec_of
+
+from .helpers import same as _same
+from .helpers import session as _session
+from .helpers import train as _train
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the runner tests' QApplication
 
@@ -40,26 +43,6 @@ SCHEDULES = [
     {"name": "exponential", "gamma": 0.9},
     {"name": "cosine", "T_max": 3, "eta_min": 0.001},
 ]
-
-
-def _session(epochs=2, dropout=False, **training) -> Session:
-    s = Session.open_example("spiral")
-    s.project.training.update(epochs=epochs, **training)
-    if dropout:  # fc1 -> act1 -> drop -> fc2
-        g = s.project.graph
-        g.add_node(Node("drop", "Dropout", {"rate": 0.3}))
-        g.edges[g.edges.index(("act1", "fc2"))] = ("act1", "drop")
-        g.edges.append(("drop", "fc2"))
-    return s
-
-
-def _train(trainer) -> None:
-    for _ in trainer.run():
-        pass
-
-
-def _same(a: dict, b: dict) -> bool:
-    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
 
 
 def _assert_rebuilt_run_equals(training: dict, dropout: bool = False) -> None:
